@@ -1,0 +1,52 @@
+# The two commands of the README, plus the documented extra tasks.
+# Every target installs what it needs first (into .venv and node_modules), so a fresh clone works.
+
+PYTHON ?= python3
+export NO_MKDOCS_2_WARNING := 1
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: serve write test check build bench slides-pdf quiz-export clean
+
+$(STAMP): pyproject.toml examples/pyproject.toml package.json package-lock.json
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]" -e ./examples
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(STAMP)
+
+## serve: install everything, then serve the site with decks and quizzes on http://127.0.0.1:8000
+serve: $(STAMP)
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
+
+## write: writing mode, fast reloads: notebooks not executed, only the edited page rebuilt
+write: $(STAMP)
+	COURSE_EXECUTE_NOTEBOOKS=false $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload --dirty
+
+## test: install everything, then run the whole test suite
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## check: validate lectures, slide markers, snippet references and quiz banks
+check: $(STAMP)
+	$(BIN)/course check
+
+## build: the strict site build into site/
+build: $(STAMP)
+	$(BIN)/mkdocs build --strict
+
+## bench: build-time, deck and reload benchmarks
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+## slides-pdf: export every deck to PDF with Chromium (Debian: apt install chromium)
+slides-pdf: $(STAMP)
+	$(BIN)/course slides-pdf --output dist/slides
+
+## quiz-export: export every quiz bank to Moodle GIFT under dist/quizzes
+quiz-export: $(STAMP)
+	$(BIN)/course quiz-export --output dist/quizzes
+
+clean:
+	rm -rf site dist .cache

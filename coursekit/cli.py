@@ -1,0 +1,144 @@
+"""The ``course`` command: check sources, scaffold a lecture, export quizzes, export PDF decks.
+
+Exit codes: 0 success, 1 the course sources have problems, 2 bad command-line arguments or a
+missing tool.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from coursekit.catalog import load_catalog
+from coursekit.course import Paths, load_course
+from coursekit.lectures import LECTURE_ID
+from coursekit.problems import CourseError
+from coursekit.quizzes.gift import bank_to_gift
+from coursekit.slides import marp
+from coursekit.slides.build import build_decks
+
+ROOT = Path(__file__).resolve().parent.parent
+THEME = ROOT / "slides" / "theme" / "course.css"
+
+
+def _check(args: argparse.Namespace) -> int:
+    try:
+        course = load_course(args.root)
+    except CourseError as error:
+        print(error, file=sys.stderr)
+        return 1
+    questions = sum(len(loaded.bank.questions) for loaded in course.banks.values())
+    print(f"OK: {len(course.lectures)} lectures in {len(course.published_sections())} sections, "
+          f"{len(course.banks)} quiz banks with {questions} questions")
+    return 0
+
+
+def slugify(title: str) -> str:
+    """Turn a lecture title into a short file-name slug."""
+    words = re.findall(r"[a-z0-9]+", title.lower())
+    return "-".join(words[:6]) or "lecture"
+
+
+def _new(args: argparse.Namespace) -> int:
+    if not re.match(LECTURE_ID, args.id):
+        print(f"error: lecture id {args.id!r} must look like 7.3 (section.lecture)", file=sys.stderr)
+        return 2
+    catalog = load_catalog(Paths(args.root).catalog)
+    section = catalog.section(int(args.id.split(".")[0]))
+    if section is None:
+        print(f"error: course.yml has no section {args.id.split('.')[0]}; add it there first", file=sys.stderr)
+        return 2
+    folder = Paths(args.root).course / section.folder
+    existing = sorted(folder.glob(f"{args.id}-*.md"))
+    if existing:
+        print(f"error: lecture {args.id} already exists: {existing[0]}", file=sys.stderr)
+        return 2
+    template = (args.root / "templates" / "lecture.md").read_text(encoding="utf-8")
+    body = template.split("\n---\n", 1)[1]
+    front = "\n".join([
+        "---",
+        f'id: "{args.id}"',
+        "title: " + '"' + args.title.replace('"', '\\"') + '"',
+        f"duration: {args.duration}",
+        "objectives:",
+        "  - Explain the main idea of this lecture in your own words",
+        "  - Apply it to the churn project",
+        "---",
+    ])
+    path = folder / f"{args.id}-{slugify(args.title)}.md"
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text(front + "\n" + body, encoding="utf-8")
+    print(f"created {path.relative_to(args.root)}; edit the objectives and body, then run 'course check'")
+    return 0
+
+
+def _quiz_export(args: argparse.Namespace) -> int:
+    try:
+        course = load_course(args.root)
+    except CourseError as error:
+        print(error, file=sys.stderr)
+        return 1
+    args.output.mkdir(parents=True, exist_ok=True)
+    for number, loaded in sorted(course.banks.items()):
+        section = course.catalog.section(number)
+        assert section is not None
+        target = args.output / f"section-{number:02d}.gift"
+        target.write_text(bank_to_gift(loaded, f"Section {number} quiz: {section.title}"), encoding="utf-8")
+        print(f"wrote {target}")
+    return 0
+
+
+def _slides_pdf(args: argparse.Namespace) -> int:
+    browser = args.browser or marp.find_chromium()
+    if browser is None:
+        print("error: PDF export needs Chromium; install it (Debian: apt install chromium) or pass --browser",
+              file=sys.stderr)
+        return 2
+    try:
+        course = load_course(args.root)
+        build = build_decks(course, args.root / ".cache" / "decks", THEME)
+        marp.render(args.root, sorted(path.with_suffix(".md") for path in build.html.values()), THEME, pdf=True,
+                    browser=browser, output_dir=args.output)
+    except CourseError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except marp.MarpError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {len(build.html)} PDF decks under {args.output}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``course`` command."""
+    parser = argparse.ArgumentParser(prog="course", description="Work on the MLOps course sources.")
+    parser.add_argument("--root", type=Path, default=ROOT, help="repository root (default: this checkout)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", help="validate lectures, slide markers, snippets and quiz banks")
+    check.set_defaults(run=_check)
+    new = commands.add_parser("new", help="create a lecture file with valid front matter from the template")
+    new.add_argument("id", help="lecture id, e.g. 7.3")
+    new.add_argument("title", help="lecture title as in the syllabus")
+    new.add_argument("--duration", type=int, default=15, help="length in minutes (default 15)")
+    new.set_defaults(run=_new)
+    export = commands.add_parser("quiz-export", help="export every quiz bank to Moodle GIFT")
+    export.add_argument("--output", type=Path, default=Path("dist/quizzes"), help="output folder")
+    export.set_defaults(run=_quiz_export)
+    pdf = commands.add_parser("slides-pdf", help="export every deck to PDF with Chromium")
+    pdf.add_argument("--output", type=Path, default=Path("dist/slides"), help="output folder")
+    pdf.add_argument("--browser", help="Chromium executable (default: found on PATH)")
+    pdf.set_defaults(run=_slides_pdf)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``course`` command; return its exit code."""
+    args = build_parser().parse_args(argv)
+    args.root = args.root.resolve()
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

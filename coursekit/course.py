@@ -1,0 +1,168 @@
+"""Load the whole course (catalogue, lectures, quiz banks) and check it as one unit.
+
+``load_course`` is what the MkDocs hooks, the ``course check`` command and the tests call. It
+collects every problem in every file before failing, so a contributor fixes them in one pass.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from coursekit.catalog import Catalog, Section, load_catalog
+from coursekit.codefences import check_python_fences
+from coursekit.lectures import Lecture, id_key, lecture_files, read_lecture
+from coursekit.problems import CourseError, Problem, display_path
+from coursekit.quizzes.bank import LoadedBank, load_bank
+from coursekit.slides.markers import Views, split_views
+from coursekit.snippets import check_references, find_references
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the course sources live, relative to the repository root."""
+
+    root: Path
+
+    @property
+    def docs(self) -> Path:
+        """The MkDocs ``docs/`` folder."""
+        return self.root / "docs"
+
+    @property
+    def course(self) -> Path:
+        """The folder of section folders holding the lecture files."""
+        return self.docs / "course"
+
+    @property
+    def catalog(self) -> Path:
+        """The course catalogue, ``course.yml``."""
+        return self.root / "course.yml"
+
+    @property
+    def quizzes(self) -> Path:
+        """The quiz banks folder."""
+        return self.root / "quizzes"
+
+
+@dataclass
+class Course:
+    """The validated course: catalogue, lectures in id order, their two views, and quiz banks."""
+
+    paths: Paths
+    catalog: Catalog
+    lectures: list[Lecture]
+    views: dict[str, Views]
+    banks: dict[int, LoadedBank] = field(default_factory=dict)
+
+    def lecture(self, lecture_id: str) -> Lecture | None:
+        """Return the lecture with this id, or ``None``."""
+        return next((lecture for lecture in self.lectures if lecture.id == lecture_id), None)
+
+    def lectures_in(self, section: Section) -> list[Lecture]:
+        """Return the lectures of one section in order."""
+        return [lecture for lecture in self.lectures if lecture.section_number == section.number]
+
+    def published_sections(self) -> list[Section]:
+        """Sections that have at least one lecture file."""
+        return [section for section in self.catalog.sections if self.lectures_in(section)]
+
+    def lecture_by_src(self, src_uri: str) -> Lecture | None:
+        """Return the lecture whose file is ``docs/<src_uri>``, or ``None``."""
+        return next((lecture for lecture in self.lectures if lecture.src_uri == src_uri), None)
+
+
+def _check_lectures(lectures: list[Lecture], catalog: Catalog, paths: Paths) -> list[Problem]:
+    problems: list[Problem] = []
+    counts = Counter(lecture.id for lecture in lectures)
+    known = set(counts)
+    for lecture in lectures:
+        shown = display_path(lecture.path, paths.root)
+        folder = lecture.path.parent.name
+        section = catalog.section(lecture.section_number)
+        if counts[lecture.id] > 1:
+            others = [display_path(other.path, paths.root) for other in lectures
+                      if other.id == lecture.id and other is not lecture]
+            problems.append(Problem(shown, f"duplicate id {lecture.id!r}, also used by {', '.join(others)}",
+                                    field="id"))
+        if section is None:
+            problems.append(Problem(shown, f"id {lecture.id!r} names section {lecture.section_number}, "
+                                    "which course.yml does not define", field="id"))
+        elif folder != section.folder:
+            problems.append(Problem(shown, f"id {lecture.id!r} belongs to section {section.number}, whose lectures "
+                                    f"live in docs/course/{section.folder}/; move the file or fix the id",
+                                    field="id"))
+        if not lecture.path.name.startswith(f"{lecture.id}-"):
+            problems.append(Problem(shown, f"the file name must start with the id: {lecture.id}-<slug>.md",
+                                    field="id"))
+        for prerequisite in lecture.meta.prerequisites:
+            if prerequisite not in known:
+                problems.append(Problem(shown, f"prerequisite {prerequisite!r} is not a lecture of the course",
+                                        field="prerequisites"))
+            elif id_key(prerequisite) >= id_key(lecture.id):
+                problems.append(Problem(shown, f"prerequisite {prerequisite!r} does not come before {lecture.id}",
+                                        field="prerequisites"))
+        for example in lecture.meta.examples:
+            if not (paths.root / example).exists():
+                problems.append(Problem(shown, f"example {example!r} does not exist", field="examples"))
+    return problems
+
+
+def _check_banks(banks: dict[int, LoadedBank], course_lectures: list[Lecture], catalog: Catalog,
+                 paths: Paths) -> list[Problem]:
+    problems: list[Problem] = []
+    by_id = {lecture.id: lecture for lecture in course_lectures}
+    for number, loaded in banks.items():
+        shown = display_path(loaded.path, paths.root)
+        if catalog.section(number) is None:
+            problems.append(Problem(shown, f"section {number} is not defined in course.yml"))
+            continue
+        for question in loaded.bank.questions:
+            lecture = by_id.get(question.lecture)
+            where = f"question {question.id} lecture"
+            if lecture is None:
+                problems.append(Problem(shown, f"lecture {question.lecture!r} does not exist", field=where))
+            elif lecture.section_number != number:
+                problems.append(Problem(shown, f"lecture {question.lecture} is not in section {number}", field=where))
+            elif question.objective is not None and question.objective > len(lecture.meta.objectives):
+                problems.append(Problem(shown, f"lecture {question.lecture} has only {len(lecture.meta.objectives)} "
+                                        "objectives", field=f"question {question.id} objective"))
+    return problems
+
+
+def load_course(root: Path) -> Course:
+    """Load and check every course source under ``root``.
+
+    Raises:
+        CourseError: With every problem found, one per broken field, marker or reference.
+    """
+    paths = Paths(root.resolve())
+    catalog = load_catalog(paths.catalog)
+    problems: list[Problem] = []
+    lectures: list[Lecture] = []
+    for path in lecture_files(paths.course):
+        lecture, found = read_lecture(path, paths.docs)
+        problems.extend(found)
+        if lecture is not None:
+            lectures.append(lecture)
+    lectures.sort(key=lambda lecture: id_key(lecture.id))
+    problems.extend(_check_lectures(lectures, catalog, paths))
+    views: dict[str, Views] = {}
+    for lecture in lectures:
+        shown = display_path(lecture.path, paths.root)
+        view, found = split_views(lecture.body, shown, lecture.body_line)
+        problems.extend(found)
+        views[lecture.id] = view
+        problems.extend(check_references(find_references(lecture.body, lecture.body_line), paths.root, shown))
+        problems.extend(check_python_fences(lecture.body, shown, lecture.body_line))
+    banks: dict[int, LoadedBank] = {}
+    for path in sorted(paths.quizzes.glob("*.y*ml")) if paths.quizzes.is_dir() else []:
+        loaded, found = load_bank(path, paths.root)
+        problems.extend(found)
+        if loaded is not None:
+            banks[loaded.section] = loaded
+    problems.extend(_check_banks(banks, lectures, catalog, paths))
+    if problems:
+        raise CourseError(problems)
+    return Course(paths, catalog, lectures, views, banks)

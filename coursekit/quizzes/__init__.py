@@ -1,0 +1,1 @@
+"""Section quizzes: question banks as YAML data, rendered as pages graded in the browser."""

@@ -1,0 +1,1 @@
+"""Slide decks: author markers, Marp deck generation and the Marp CLI runner."""

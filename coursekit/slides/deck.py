@@ -1,0 +1,226 @@
+"""Turn a lecture into a Marp deck: structure on the slides, prose in the presenter notes.
+
+The deck is built from the slides view of the lecture body (see :mod:`coursekit.slides.markers`):
+
+- a title slide with the id, title, duration, section and objectives; the opening prose as notes;
+- one slide per ``##`` or ``###`` heading (and per ``<!-- slides: break -->``) carrying the
+  section's lists, tables, diagrams and trimmed code; its paragraphs become presenter notes;
+- the ``Key takeaways`` section as the closing slide; ``Further reading`` goes into its notes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from coursekit.blocks import FENCE_OPEN, LIST_ITEM, Block, split_blocks
+from coursekit.lectures import Lecture
+from coursekit.snippets import REFERENCE, find_references, read_region
+
+MAX_CODE_LINES = 14
+LINK = re.compile(r"(!?)\[(?P<text>[^\]]*)\]\((?P<url>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
+TAKEAWAYS = "key takeaways"
+NOTES_ONLY_SECTIONS = ("further reading",)
+
+
+@dataclass
+class Slide:
+    """One slide under construction."""
+
+    heading: str
+    css_class: str = ""
+    content: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        """Return the slide as Marp Markdown."""
+        parts = []
+        if self.css_class:
+            parts.append(f"<!-- _class: {self.css_class} -->")
+        if self.heading:
+            parts.append(self.heading)
+        parts.extend(self.content)
+        if self.notes:
+            text = "\n\n".join(self.notes).replace("-->", "→")
+            parts.append(f"<!--\n{text}\n-->")
+        return "\n\n".join(parts)
+
+
+def _plain_links(text: str) -> str:
+    """Keep external links, turn site-relative links into their text (decks live elsewhere)."""
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1) == "!" or match.group("url").startswith(("http://", "https://")):
+            return match.group(0)
+        return match.group("text")
+    return LINK.sub(replace, text)
+
+
+def _note_text(lines: list[str] | tuple[str, ...]) -> str:
+    text = " ".join(line.strip() for line in lines if line.strip())
+    return LINK.sub(lambda match: match.group("text"), text)
+
+
+def _trim_list(block: Block) -> tuple[list[str], list[str]]:
+    """Keep list items (joined, with a lab step's first command inline); move the rest to notes."""
+    items: list[str] = []
+    notes: list[str] = []
+    lines = list(block.lines)
+    index, previous_blank = 0, False
+    while index < len(lines):
+        line = lines[index]
+        fence = FENCE_OPEN.match(line)
+        if LIST_ITEM.match(line):
+            items.append(_plain_links(line.rstrip()))
+        elif fence:
+            marker = fence.group("fence")
+            closing = next((j for j in range(index + 1, len(lines)) if lines[j].strip().startswith(marker)), len(lines))
+            command = next((code.strip() for code in lines[index + 1:closing] if code.strip()), "")
+            if items and command and "`" not in command and len(command) <= 70:
+                items[-1] += f" `{command}`"
+            index, previous_blank = closing + 1, False
+            continue
+        elif line.strip() == "":
+            previous_blank = True
+            index += 1
+            continue
+        elif items and not previous_blank:
+            items[-1] += " " + _plain_links(line.strip())
+        else:
+            notes.append(_note_text([line]))
+        previous_blank = False
+        index += 1
+    return items, [note for note in notes if note]
+
+
+def _code(block: Block, root: Path) -> str:
+    lines = list(block.lines[1:-1]) if len(block.lines) > 1 else []
+    language = block.info.split()[0] if block.info else ""
+    if language == "mermaid":
+        return '<pre class="mermaid">\n' + html.escape("\n".join(lines), quote=False) + "\n</pre>"
+    text = "\n".join(lines)
+    refs = find_references(text)
+    if refs:
+        text = "\n\n".join(read_region(root, ref) for ref in refs)
+    kept = [line for line in text.splitlines() if not REFERENCE.match(line)]
+    if len(kept) > MAX_CODE_LINES:
+        comment = "#" if language in ("python", "py", "bash", "sh", "yaml", "toml", "text", "") else "//"
+        kept = [*kept[:MAX_CODE_LINES], f"{comment} … (full code on the lecture page)"]
+    fence = "```"
+    return f"{fence}{language}\n" + "\n".join(kept) + f"\n{fence}"
+
+
+def _admonition_note(block: Block) -> str:
+    header = block.lines[0]
+    title = re.search(r'"([^"]*)"', header)
+    kind = header.split()[1] if len(header.split()) > 1 else "note"
+    label = title.group(1) if title else kind.capitalize()
+    return f"{label}: {_note_text(block.lines[1:])}"
+
+
+def _tabs(block: Block, root: Path) -> tuple[list[str], list[str]]:
+    labels = [re.sub(r'^===\+?\s+"?|"\s*$', "", line) for line in block.lines if line.startswith("===")]
+    body: list[str] = []
+    for line in block.lines[1:]:
+        if line.startswith("==="):
+            break
+        body.append(line[4:] if line.startswith("    ") else line.lstrip("\t"))
+    content = [f"**{labels[0]}**"] if labels else []
+    for inner in split_blocks("\n".join(body)):
+        if inner.kind == "fence":
+            content.append(_code(inner, root))
+        elif inner.kind in ("list", "table"):
+            content.append("\n".join(inner.lines))
+    notes = [f"The page also shows: {', '.join(labels[1:])}."] if len(labels) > 1 else []
+    return content, notes
+
+
+def _first_sentence(text: str) -> str:
+    match = re.match(r"(.+?[.!?])(\s|$)", text)
+    return match.group(1) if match else text
+
+
+def build_deck(lecture: Lecture, slides_markdown: str, section_title: str, root: Path,
+               asset_prefix: str) -> str:
+    """Return the Marp Markdown deck of one lecture.
+
+    Args:
+        lecture: The lecture (front matter gives the title slide).
+        slides_markdown: The lecture body after the slide markers were applied.
+        section_title: Title of the lecture's section, shown on the title slide.
+        root: Repository root, to resolve snippet includes.
+        asset_prefix: URL prefix from the deck's HTML to the site's ``assets/javascripts/`` folder.
+    """
+    meta = lecture.meta
+    title = Slide(f"# {meta.title}", "title")
+    title.content.append(f"**Lecture {meta.id}** · {meta.duration} min · Section {lecture.section_number}: "
+                         f"{section_title}")
+    title.content.append("\n".join(f"- {objective}" for objective in meta.objectives))
+    slides = [title]
+    current = title
+    heading_text = ""
+    has_diagram = False
+    for block in split_blocks(slides_markdown):
+        if block.kind == "heading" and block.level in (2, 3):
+            heading_text = block.lines[0]
+            lowered = heading_text.lower()
+            if lowered in NOTES_ONLY_SECTIONS:
+                current.notes.append(f"{heading_text}:")
+                continue
+            css = "takeaways" if lowered == TAKEAWAYS else ""
+            current = Slide(f"## {heading_text}", css)
+            slides.append(current)
+            continue
+        if block.kind == "break":
+            current = Slide(f"## {heading_text} (continued)" if heading_text else "")
+            slides.append(current)
+            continue
+        if current.heading.lower().endswith(NOTES_ONLY_SECTIONS) or (
+                current is not title and heading_text.lower() in NOTES_ONLY_SECTIONS):
+            current.notes.append(_note_text(block.lines))
+            continue
+        if block.kind == "paragraph":
+            if block.lines[0].lstrip().startswith("!["):
+                current.content.append("\n".join(block.lines))
+            else:
+                current.notes.append(_note_text(block.lines))
+        elif block.kind == "list":
+            items, notes = _trim_list(block)
+            current.content.append("\n".join(items))
+            current.notes.extend(notes)
+        elif block.kind == "fence":
+            has_diagram = has_diagram or block.info.startswith("mermaid")
+            current.content.append(_code(block, root))
+        elif block.kind in ("table", "quote", "html"):
+            current.content.append(_plain_links("\n".join(block.lines)))
+        elif block.kind == "admonition":
+            current.notes.append(_admonition_note(block))
+        elif block.kind == "tabs":
+            content, notes = _tabs(block, root)
+            current.content.extend(content)
+            current.notes.extend(notes)
+    for slide in slides[1:]:
+        if not slide.content and slide.notes and slide.css_class == "":
+            slide.css_class = "lead"
+            slide.content.append(_first_sentence(slide.notes[0]))
+    slides = [slide for slide in slides if slide.content or slide.notes or slide is title]
+    header = "\n".join([
+        "---",
+        "marp: true",
+        "theme: course",
+        "paginate: true",
+        "size: 16:9",
+        f"title: {_yaml_string(f'{meta.id} {meta.title}')}",
+        f"footer: {_yaml_string(f'MLOps course · Lecture {meta.id}')}",
+        "---",
+    ])
+    body = "\n\n---\n\n".join(slide.render() for slide in slides)
+    if has_diagram:
+        body += (f'\n\n<script src="{asset_prefix}mermaid.min.js"></script>\n'
+                 f'<script src="{asset_prefix}deck-mermaid.js"></script>')
+    return f"{header}\n\n{body}\n"
+
+
+def _yaml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

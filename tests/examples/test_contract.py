@@ -1,0 +1,72 @@
+"""The data contract of the churn project: shape, rules and error messages."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from churn.contract import CUSTOMER_CONTRACT, check_record, check_value, column_names, feature_columns, get_column
+
+TELCO_HEADER = (
+    "customerID,gender,SeniorCitizen,Partner,Dependents,tenure,PhoneService,MultipleLines,InternetService,"
+    "OnlineSecurity,OnlineBackup,DeviceProtection,TechSupport,StreamingTV,StreamingMovies,Contract,"
+    "PaperlessBilling,PaymentMethod,MonthlyCharges,TotalCharges,Churn"
+)
+
+GOOD = {
+    "customerID": "7590-VHVEG", "gender": "Female", "SeniorCitizen": 0, "Partner": "Yes", "Dependents": "No",
+    "tenure": 1, "PhoneService": "No", "MultipleLines": "No phone service", "InternetService": "DSL",
+    "OnlineSecurity": "No", "OnlineBackup": "Yes", "DeviceProtection": "No", "TechSupport": "No",
+    "StreamingTV": "No", "StreamingMovies": "No", "Contract": "Month-to-month", "PaperlessBilling": "Yes",
+    "PaymentMethod": "Electronic check", "MonthlyCharges": 29.85, "TotalCharges": 29.85, "Churn": "No",
+}
+
+
+def test_columns_match_the_public_data_set_header():
+    assert ",".join(column_names()) == TELCO_HEADER
+    assert len(CUSTOMER_CONTRACT) == 21
+    assert "customerID" not in feature_columns() and "Churn" not in feature_columns()
+    assert len(feature_columns()) == 19
+
+
+def test_get_column_and_unknown_name():
+    assert get_column("tenure").maximum == 72
+    with pytest.raises(KeyError, match=r"no column 'Tenure'.*known columns"):
+        get_column("Tenure")
+
+
+def test_a_real_record_passes():
+    assert check_record(GOOD) == []
+    assert check_record({k: v for k, v in GOOD.items() if k != "Churn"}, require_target=False) == []
+
+
+def test_blank_total_charges_is_allowed_but_blank_tenure_is_not():
+    assert check_record({**GOOD, "TotalCharges": " "}) == []
+    assert check_record({**GOOD, "TotalCharges": math.nan}) == []
+    [violation] = check_record({**GOOD, "tenure": None})
+    assert (violation.column, violation.rule) == ("tenure", "required")
+
+
+@pytest.mark.parametrize("column, value, rule", [
+    ("customerID", "12345", "format"),
+    ("Contract", "Monthly", "allowed values"),
+    ("tenure", 99, "range"),
+    ("tenure", 1.5, "type"),
+    ("MonthlyCharges", "cheap", "type"),
+    ("MonthlyCharges", -1, "range"),
+])
+def test_each_rule_reports_column_rule_and_value(column, value, rule):
+    [violation] = check_record({**GOOD, column: value})
+    assert (violation.column, violation.rule) == (column, rule)
+    assert repr(value)[:4] in str(violation) or f"{float(value):g}" in str(violation)
+
+
+def test_missing_and_unknown_columns():
+    record = {k: v for k, v in GOOD.items() if k != "gender"} | {"Gender": "Female"}
+    rules = {(v.column, v.rule) for v in check_record(record)}
+    assert rules == {("gender", "missing column"), ("Gender", "unknown column")}
+
+
+def test_check_value_accepts_numeric_strings():
+    assert check_value(get_column("MonthlyCharges"), "70.35") is None
+    assert check_value(get_column("SeniorCitizen"), "1") is None

@@ -1,0 +1,126 @@
+"""Deck generation: structure on slides, prose in notes, markers honoured, code resolved."""
+
+from __future__ import annotations
+
+from coursekit.course import load_course
+from coursekit.slides.build import deck_sources
+from tests.conftest import GOOD_FRONT_MATTER
+
+BODY = """
+The opening story of the lecture.
+
+## First idea
+
+The prose of the first idea, which becomes the notes. See [lecture 1.2](1.2-x.md).
+
+- Point one
+- Point two, which wraps
+  onto a second line
+
+!!! tip "Remember"
+    An aside for the notes.
+
+## A diagram
+
+```mermaid
+flowchart LR
+    accTitle: Tiny
+    accDescr: Two boxes.
+    a[A & B] --> b
+```
+
+<!-- slides: break -->
+
+| a | b |
+|---|---|
+| 1 | 2 |
+
+## Code
+
+```python title="examples/churn/contract.py"
+--8<-- "examples/churn/contract.py:check_record"
+```
+
+## Only prose here
+
+A section without a visual. It has two sentences.
+
+<!-- slides: skip -->
+## Hidden on slides
+
+Never on a slide.
+<!-- slides: end -->
+
+## Lab
+
+1. Run the script:
+
+    ```bash
+    python examples/lectures/s01/peek_contract.py
+    ```
+
+    You should see 21 lines.
+
+## Key takeaways
+
+- Takeaway one
+
+## Further reading
+
+- [Docs](https://example.org/docs): the docs.
+"""
+
+
+def deck(course_tree) -> str:
+    root = course_tree({"docs/course/01-big-picture/1.1-a.md": GOOD_FRONT_MATTER + BODY})
+    return deck_sources(load_course(root))["1.1"]
+
+
+def slides_of(text: str) -> list[str]:
+    return text.split("\n\n---\n\n")
+
+
+def test_title_slide_and_front_matter(course_tree):
+    text = deck(course_tree)
+    assert text.startswith("---\nmarp: true\ntheme: course\n")
+    title = slides_of(text)[0]
+    assert "# A lecture" in title and "**Lecture 1.1** · 10 min" in title
+    assert "- Explain what the lecture is about" in title
+    assert "<!--\nThe opening story of the lecture.\n-->" in title
+
+
+def test_prose_goes_to_notes_and_lists_stay(course_tree):
+    first = slides_of(deck(course_tree))[1]
+    assert first.startswith("## First idea")
+    assert "- Point two, which wraps onto a second line" in first
+    notes = first.split("<!--", 1)[1]
+    assert "The prose of the first idea" in notes and "lecture 1.2" in notes and "(1.2-x.md)" not in notes
+    assert "Remember: An aside for the notes." in notes
+
+
+def test_mermaid_break_and_script(course_tree):
+    text = deck(course_tree)
+    slides = slides_of(text)
+    diagram = next(slide for slide in slides if slide.startswith("## A diagram\n"))
+    assert '<pre class="mermaid">' in diagram and "a[A &amp; B] --&gt; b" in diagram
+    assert any(slide.startswith("## A diagram (continued)") and "| 1 | 2 |" in slide for slide in slides)
+    assert text.rstrip().endswith('<script src="../../assets/javascripts/deck-mermaid.js"></script>')
+
+
+def test_snippet_is_resolved_and_trimmed(course_tree):
+    code = next(slide for slide in slides_of(deck(course_tree)) if slide.startswith("## Code"))
+    assert "def check_record(" in code and "--8<--" not in code
+    assert "full code on the lecture page" in code
+
+
+def test_lead_slide_skip_lab_takeaways_and_reading(course_tree):
+    slides = slides_of(deck(course_tree))
+    lead = next(slide for slide in slides if "## Only prose here" in slide)
+    assert "_class: lead" in lead and "A section without a visual." in lead
+    assert not any("Hidden on slides" in slide for slide in slides)
+    lab = next(slide for slide in slides if slide.startswith("## Lab"))
+    assert "1. Run the script: `python examples/lectures/s01/peek_contract.py`" in lab
+    assert "You should see 21 lines." in lab.split("<!--", 1)[1]
+    last = slides[-1]
+    assert "_class: takeaways" in last and "- Takeaway one" in last
+    assert "Further reading" in last.split("<!--", 1)[1]

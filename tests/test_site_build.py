@@ -1,0 +1,80 @@
+"""Integration: the strict build produces lecture pages, generated pages, decks and quiz pages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from coursekit.course import load_course
+from coursekit.pages import page_url
+
+pytestmark = pytest.mark.build
+
+
+def html(site: Path, url: str) -> str:
+    return (site / url / "index.html").read_text(encoding="utf-8")
+
+
+def test_every_lecture_page_has_header_objectives_and_links(root, built_site):
+    course = load_course(root)
+    for lecture in course.lectures:
+        page = html(built_site, page_url(lecture.src_uri))
+        assert f"Lecture {lecture.id}" in page and f"{lecture.meta.duration} min" in page
+        for objective in lecture.meta.objectives:
+            assert objective.split()[0] in page
+        assert f'slides/{lecture.id}/"' in page, f"{lecture.id}: no deck link"
+        assert "slides:" not in page, f"{lecture.id}: a slide marker leaked onto the page"
+        if lecture.section_number in course.banks:
+            assert f"quizzes/section-{lecture.section_number:02d}/" in page
+
+
+def test_every_lecture_has_a_deck_with_notes(root, built_site):
+    course = load_course(root)
+    for lecture in course.lectures:
+        deck = (built_site / "slides" / lecture.id / "index.html").read_text(encoding="utf-8")
+        assert "<section" in deck and lecture.meta.title.split()[0] in deck
+        assert 'class="bespoke-marp-note"' in deck or "bespoke-marp-note" in deck, f"{lecture.id}: no notes"
+
+
+def test_generated_pages(root, built_site):
+    course = load_course(root)
+    syllabus = html(built_site, "syllabus")
+    assert all(lecture.meta.title.split("(")[0].strip()[:20] in syllabus for lecture in course.lectures)
+    assert "Week" in syllabus and "not yet published" in syllabus
+    section = html(built_site, "course/01-big-picture")
+    assert section.count("min</td>") == len(course.lectures_in(course.catalog.sections[0]))
+    slides = html(built_site, "slides")
+    assert all(f"../slides/{lecture.id}/" in slides or f"{lecture.id}/" in slides for lecture in course.lectures)
+
+
+def test_quiz_pages_and_gift(root, built_site):
+    course = load_course(root)
+    assert course.banks, "at least one quiz bank should exist"
+    for number, loaded in course.banks.items():
+        page = html(built_site, f"quizzes/section-{number:02d}")
+        assert page.count('class="quiz-question"') == len(loaded.bank.questions)
+        assert "quiz.js" in page
+        assert (built_site / "quizzes" / f"section-{number:02d}.gift").read_text().count("::") >= 2 * len(
+            loaded.bank.questions)
+
+
+def test_mermaid_is_local_and_fonts_are_not_fetched(built_site):
+    assert (built_site / "assets/javascripts/mermaid.min.js").stat().st_size > 500_000
+    for page in built_site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "fonts.googleapis.com" not in text, page
+        assert not re.search(r'<script[^>]+src="https?://', text), f"{page} loads a script from the internet"
+
+
+def test_lecture_diagrams_use_materials_mermaid_fence(built_site):
+    pages = [page.read_text(encoding="utf-8") for page in (built_site / "course").rglob("index.html")]
+    assert any('<pre class="mermaid"><code>' in page for page in pages)
+
+
+def test_api_reference_and_notebook(built_site):
+    reference = html(built_site, "reference/churn")
+    assert "check_record" in reference and "Check one customer record against the contract" in reference
+    notebook = html(built_site, "notebooks/contract_tour")
+    assert "21 columns, 19 features" in notebook, "the notebook should be executed during the build"
