@@ -6,6 +6,7 @@ collects every problem in every file before failing, so a contributor fixes them
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,9 +126,29 @@ def _check_banks(banks: dict[int, LoadedBank], course_lectures: list[Lecture], c
                 problems.append(Problem(shown, f"lecture {question.lecture!r} does not exist", field=where))
             elif lecture.section_number != number:
                 problems.append(Problem(shown, f"lecture {question.lecture} is not in section {number}", field=where))
-            elif question.objective is not None and question.objective > len(lecture.meta.objectives):
-                problems.append(Problem(shown, f"lecture {question.lecture} has only {len(lecture.meta.objectives)} "
-                                        "objectives", field=f"question {question.id} objective"))
+            else:
+                for objective in question.objectives:
+                    if objective > len(lecture.meta.objectives):
+                        problems.append(Problem(shown, f"lecture {question.lecture} has only "
+                                                f"{len(lecture.meta.objectives)} objectives",
+                                                field=f"question {question.id} objectives"))
+        problems.extend(_uncovered_objectives(loaded, [lecture for lecture in course_lectures
+                                                       if lecture.section_number == number], shown))
+    return problems
+
+
+def _uncovered_objectives(loaded: LoadedBank, lectures: list[Lecture], shown: str) -> list[Problem]:
+    """Every objective of every lecture of the section must be checked by at least one question."""
+    covered = {(question.lecture, objective) for question in loaded.bank.questions
+               for objective in question.objectives}
+    problems = []
+    for lecture in lectures:
+        for index, objective in enumerate(lecture.meta.objectives, start=1):
+            if (lecture.id, index) not in covered:
+                short = textwrap.shorten(objective, 60, placeholder="...")
+                problems.append(Problem(shown, f"objective {index} of lecture {lecture.id} ({short!r}) "
+                                        "is checked by no question; add it to a question's 'objectives'",
+                                        field="objectives"))
     return problems
 
 

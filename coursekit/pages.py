@@ -191,13 +191,12 @@ def lecture_header(course: Course, lecture: Lecture, repo_blob_url: str | None) 
         quiz = relative_url(page_url(quiz_src(lecture.section_number)), url)
         links.append(f'<a class="md-button" href="{quiz}">Section {section.number} quiz</a>')
     lines = [
-        '<div class="lecture-meta" markdown>',
-        f'<span class="lecture-id">Lecture {lecture.id}</span>',
-        f'<span class="lecture-duration">{lecture.meta.duration} min</span>',
+        '<div class="lecture-meta">'
+        f'<span class="lecture-id">Lecture {lecture.id}</span>'
+        f'<span class="lecture-duration">{lecture.meta.duration} min</span>'
         f'<span class="lecture-section">Section {section.number} · Week '
-        f"{course.catalog.week_of(section.number)}</span>",
-        " ".join(links),
-        "</div>",
+        f"{course.catalog.week_of(section.number)}</span>"
+        + "".join(links) + "</div>",
         "",
         '!!! abstract "Learning objectives"',
         "",

@@ -6,7 +6,8 @@
   exports and the local Mermaid copy.
 - on_page_markdown: put the generated header on lecture pages and remove the slide markers.
 - on_page_context: point "edit this page" of generated pages at the file to edit.
-- on_post_build: build the decks (one Marp run, changed decks only) into ``site/slides/``.
+- on_post_build: build the decks (one Marp run, changed decks only) into ``site/slides/``; under
+  ``mkdocs serve`` the conversion runs in the background so the page reload does not wait.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from coursekit import pages
 from coursekit.course import Course, load_course
 from coursekit.problems import CourseError
 from coursekit.quizzes.gift import bank_to_gift
-from coursekit.slides.build import build_decks, publish_decks
+from coursekit.slides.background import WORKER
+from coursekit.slides.build import build_decks, cached_decks, publish_decks
 from coursekit.slides.marp import MarpError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +47,11 @@ _course: Course | None = None
 def _loaded() -> Course:
     assert _course is not None, "on_config did not run"
     return _course
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    """Under ``mkdocs serve``, convert decks in the background so page reloads do not wait for Marp."""
+    WORKER.enabled = command == "serve"
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -117,11 +124,16 @@ def on_post_build(config: MkDocsConfig) -> None:
     if os.environ.get("COURSE_DECKS", "on") == "off":
         log.info("COURSE_DECKS=off: slide decks not built")
         return
+    site_dir = Path(config.site_dir)
+    if WORKER.enabled:
+        publish_decks(cached_decks(_loaded(), DECK_CACHE), site_dir)
+        WORKER.submit(_loaded(), DECK_CACHE, THEME, site_dir)
+        return
     started = time.perf_counter()
     try:
         build = build_decks(_loaded(), DECK_CACHE, THEME)
     except MarpError as error:
         raise PluginError(str(error)) from None
-    publish_decks(build, Path(config.site_dir))
+    publish_decks(build, site_dir)
     log.info("decks: %d converted, %d total, %.2f s", len(build.converted), len(build.html),
              time.perf_counter() - started)

@@ -62,7 +62,7 @@ def built_site(tmp_path_factory) -> Path:
     import sys
 
     site = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "NBCONVERT_DISABLE_CONFIG_EXPORTERS": "1"}
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
                             cwd=ROOT, capture_output=True, text=True, env=env, check=False)
     assert result.returncode == 0, f"strict build failed:\n{result.stdout}\n{result.stderr}"

@@ -91,3 +91,49 @@ def test_quiz_grades_persists_and_resets(page, server):
     assert page.locator(".quiz-score").inner_text().startswith("Score: 0 of")
     page.reload()
     assert page.locator("form.quiz-question").first.locator(".quiz-feedback").inner_text() == ""
+
+
+OVERFLOW = """() => {
+  const found = [];
+  document.querySelectorAll('svg[data-marpit-svg]').forEach((svg, index) => {
+    svg.style.display = 'block';
+    const section = svg.querySelector('section');
+    const frame = section.getBoundingClientRect();
+    const scale = frame.height / 720;
+    let worst = 0, element = '';
+    section.querySelectorAll('*').forEach(node => {
+      if (node.closest('footer')) return;
+      const box = node.getBoundingClientRect();
+      if (box.width === 0 && box.height === 0) return;
+      const over = Math.max(box.bottom - frame.bottom, box.right - frame.right) / scale;
+      if (over > worst) {
+        worst = over;
+        element = node.tagName.toLowerCase() + ' "' + node.textContent.trim().slice(0, 40) + '"';
+      }
+    });
+    if (worst > 1) {
+      const heading = section.querySelector('h1, h2');
+      found.push({slide: index + 1, heading: heading ? heading.textContent : '', px: Math.round(worst), element});
+    }
+  });
+  return found;
+}"""
+
+
+DIAGRAMS_DONE = "() => [...document.querySelectorAll('pre.mermaid')].every(p => p.querySelector('svg'))"
+
+
+def test_no_slide_overflows_its_frame(page, server, root):
+    from coursekit.course import load_course
+
+    failures = []
+    for lecture in load_course(root).lectures:
+        page.goto(f"{server}/slides/{lecture.id}/")
+        page.wait_for_timeout(300)
+        if page.query_selector("pre.mermaid"):
+            page.wait_for_function(DIAGRAMS_DONE, timeout=15_000)
+        for slide in page.evaluate(OVERFLOW):
+            failures.append(f"deck {lecture.id} slide {slide['slide']} ({slide['heading']!r}): {slide['element']} "
+                            f"overflows the 16:9 frame by {slide['px']} px; shorten it or split it with "
+                            f"<!-- slides: break --> in {lecture.src_uri}")
+    assert not failures, "\n".join(failures)

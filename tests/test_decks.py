@@ -124,3 +124,22 @@ def test_lead_slide_skip_lab_takeaways_and_reading(course_tree):
     last = slides[-1]
     assert "_class: takeaways" in last and "- Takeaway one" in last
     assert "Further reading" in last.split("<!--", 1)[1]
+
+
+def test_only_changed_decks_are_reconverted(course_tree, root, tmp_path):
+    """One Marp run converts every deck; afterwards only an edited lecture's deck is converted again."""
+    from coursekit.slides.build import build_decks
+
+    second = "docs/course/01-big-picture/1.2-b.md"
+    tree = course_tree({"docs/course/01-big-picture/1.1-a.md": GOOD_FRONT_MATTER + BODY,
+                        second: GOOD_FRONT_MATTER.replace('"1.1"', '"1.2"') + "\n## Idea\n\n- one\n"})
+    (tree / "node_modules").symlink_to(root / "node_modules")
+    theme, cache = root / "slides" / "theme" / "course.css", tmp_path / "decks"
+    first = build_decks(load_course(tree), cache, theme)
+    assert sorted(first.converted) == ["1.1", "1.2"]
+    assert all(path.exists() and "<section" in path.read_text() for path in first.html.values())
+    assert build_decks(load_course(tree), cache, theme).converted == []
+    (tree / second).write_text((tree / second).read_text() + "- two\n")
+    again = build_decks(load_course(tree), cache, theme)
+    assert again.converted == ["1.2"]
+    assert "two" in again.html["1.2"].read_text()

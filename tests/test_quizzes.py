@@ -16,7 +16,7 @@ from coursekit.quizzes.render import render_bank
 from tests.conftest import GOOD_FRONT_MATTER
 
 SINGLE = {
-    "id": "pick-one", "lecture": "1.1", "objective": 1, "type": "single", "prompt": "Which one is right?",
+    "id": "pick-one", "lecture": "1.1", "objectives": [1], "type": "single", "prompt": "Which one is right?",
     "choices": [
         {"text": "Right", "correct": True, "explanation": "Because it is right."},
         {"text": "Wrong", "explanation": "Because it is wrong."},
@@ -25,8 +25,9 @@ SINGLE = {
 }
 MULTIPLE = {**copy.deepcopy(SINGLE), "id": "pick-two", "type": "multiple"}
 MULTIPLE["choices"][1]["correct"] = True
-SHORT = {"id": "say-it", "lecture": "1.1", "type": "short", "prompt": "Name the alias of the live model.",
-         "answers": ["champion"], "model_answer": "The champion alias points at the live version."}
+SHORT = {"id": "say-it", "lecture": "1.1", "objectives": [2], "type": "short",
+         "prompt": "Name the alias of the live model.", "answers": ["champion"],
+         "model_answer": "The champion alias points at the live version."}
 
 
 def bank(questions) -> str:
@@ -57,6 +58,7 @@ def test_good_bank_loads(tmp_path):
     (lambda q: q[0]["choices"][2].pop("explanation"), "question pick-one choices.2.explanation", "Field required"),
     (lambda q: q[0].update(type="essay"), "question pick-one type", "single"),
     (lambda q: q[0].update(colour="red"), "question pick-one colour", "unknown field"),
+    (lambda q: q[0].update(objectives=[]), "question pick-one objectives", "at least 1 item"),
 ])
 def test_bad_question_names_question_and_field(tmp_path, change, field, words):
     questions = copy.deepcopy(good_questions())
@@ -78,14 +80,25 @@ def test_bank_size_duplicates_and_name(tmp_path):
 def test_bank_must_point_at_existing_lectures(course_tree):
     questions = copy.deepcopy(good_questions())
     questions[0]["lecture"] = "1.7"
-    questions[1]["objective"] = 4
+    questions[1]["objectives"] = [4]
     root = course_tree({"docs/course/01-big-picture/1.1-a.md": GOOD_FRONT_MATTER,
                         "quizzes/section-01.yml": bank(questions)})
     with pytest.raises(CourseError) as caught:
         load_course(root)
     messages = [str(problem) for problem in caught.value.problems]
     assert any("question pick-one lecture: lecture '1.7' does not exist" in m for m in messages)
-    assert any("question pick-two objective: lecture 1.1 has only 2 objectives" in m for m in messages)
+    assert any("question pick-two objectives: lecture 1.1 has only 2 objectives" in m for m in messages)
+
+
+def test_every_objective_must_be_checked(course_tree):
+    questions = [question for question in copy.deepcopy(good_questions()) if question["id"] != "say-it"]
+    questions.append({**SINGLE, "id": "extra"})
+    root = course_tree({"docs/course/01-big-picture/1.1-a.md": GOOD_FRONT_MATTER,
+                        "quizzes/section-01.yml": bank(questions)})
+    with pytest.raises(CourseError) as caught:
+        load_course(root)
+    [problem] = caught.value.problems
+    assert "objective 2 of lecture 1.1 ('Compare two ways of doing it') is checked by no question" in str(problem)
 
 
 def test_render_has_one_form_per_question_and_accessible_inputs(tmp_path):

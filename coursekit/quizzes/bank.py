@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError, model_validator
@@ -32,7 +32,7 @@ class Question(BaseModel):
 
     id: StrictStr = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     lecture: StrictStr = Field(pattern=r"^[1-9][0-9]?\.[1-9][0-9]?$")
-    objective: StrictInt | None = Field(default=None, ge=1, le=4)
+    objectives: list[Annotated[StrictInt, Field(ge=1, le=4)]] = Field(min_length=1)
     type: Literal["single", "multiple", "short"]
     prompt: StrictStr = Field(min_length=10)
     choices: list[Choice] = []

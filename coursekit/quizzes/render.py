@@ -16,10 +16,11 @@ import markdown
 from coursekit.quizzes.bank import LoadedBank, Question
 
 MARKDOWN_EXTENSIONS = ["attr_list", "tables", "pymdownx.inlinehilite", "pymdownx.superfences"]
+_converter = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS)
 
 
 def _md(text: str, *, inline: bool = False) -> str:
-    rendered = markdown.markdown(text, extensions=MARKDOWN_EXTENSIONS)
+    rendered = _converter.reset().convert(text)
     if inline:
         rendered = re.sub(r"^<p>(.*)</p>$", r"\1", rendered.strip(), flags=re.S)
     return rendered

@@ -61,6 +61,12 @@ def build_decks(course: Course, cache_dir: Path, theme: Path, *, force: bool = F
     return DeckBuild(html, [path.parent.name for path in changed])
 
 
+def cached_decks(course: Course, cache_dir: Path) -> DeckBuild:
+    """Return the decks already converted in ``cache_dir`` (possibly older than their lectures)."""
+    html = {lecture.id: cache_dir / lecture.id / "index.html" for lecture in course.lectures}
+    return DeckBuild({key: path for key, path in html.items() if path.exists()}, [])
+
+
 def publish_decks(build: DeckBuild, site_dir: Path) -> None:
     """Copy each deck's HTML to ``<site>/slides/<id>/index.html``."""
     for lecture_id, source in build.html.items():
