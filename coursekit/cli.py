@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import sys
 from pathlib import Path
 
 from coursekit.catalog import load_catalog
-from coursekit.course import Paths, load_course
+from coursekit.course import Course, Paths, load_course
 from coursekit.lectures import LECTURE_ID
 from coursekit.problems import CourseError
 from coursekit.quizzes.gift import bank_to_gift
 from coursekit.slides import marp
-from coursekit.slides.build import build_decks
+from coursekit.slides.build import write_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 THEME = ROOT / "slides" / "theme" / "course.css"
+PDF_DECKS = Path(".cache") / "decks-pdf"
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -98,17 +100,33 @@ def _slides_pdf(args: argparse.Namespace) -> int:
         return 2
     try:
         course = load_course(args.root)
-        build = build_decks(course, args.root / ".cache" / "decks", THEME)
-        marp.render(args.root, sorted(path.with_suffix(".md") for path in build.html.values()), THEME, pdf=True,
-                    browser=browser, output_dir=args.output)
+        decks = _write_pdf_sources(course, args.root)
+        marp.render(args.root, sorted(decks.values()), THEME, pdf=True, browser=browser,
+                    input_dir=args.root / PDF_DECKS, output_dir=args.output.resolve())
     except CourseError as error:
         print(error, file=sys.stderr)
         return 1
     except marp.MarpError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"wrote {len(build.html)} PDF decks under {args.output}")
+    for lecture in course.lectures:
+        produced = args.output / lecture.id / "index.pdf"
+        if produced.exists():
+            produced.replace(args.output / f"{lecture.path.stem}.pdf")
+            produced.parent.rmdir()
+    print(f"wrote {len(decks)} PDF decks under {args.output}, e.g. {course.lectures[0].path.stem}.pdf")
     return 0
+
+
+def _write_pdf_sources(course: Course, root: Path) -> dict[str, Path]:
+    """Deck sources whose Mermaid scripts load from local files (the PDF is rendered from a file, not the site)."""
+    assets = root / ".cache" / "pdf-assets"
+    assets.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(root / "node_modules" / "mermaid" / "dist" / "mermaid.min.js", assets / "mermaid.min.js")
+    shutil.copyfile(root / "docs" / "assets" / "javascripts" / "deck-mermaid.js", assets / "deck-mermaid.js")
+    decks, _ = write_sources(course, root / PDF_DECKS, THEME, asset_prefix=assets.as_uri() + "/",
+                             output_suffix=".pdf", force=True)
+    return decks
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -162,21 +162,22 @@ def load_course(root: Path) -> Course:
     catalog = load_catalog(paths.catalog)
     problems: list[Problem] = []
     lectures: list[Lecture] = []
+    views: dict[str, Views] = {}
     for path in lecture_files(paths.course):
-        lecture, found = read_lecture(path, paths.docs)
+        lecture, found, document = read_lecture(path, paths.docs)
         problems.extend(found)
+        if document is None:
+            continue
+        shown = display_path(path, paths.root)
+        view, found = split_views(document.body, shown, document.body_line)
+        problems.extend(found)
+        problems.extend(check_references(find_references(document.body, document.body_line), paths.root, shown))
+        problems.extend(check_python_fences(document.body, shown, document.body_line))
         if lecture is not None:
             lectures.append(lecture)
+            views[lecture.id] = view
     lectures.sort(key=lambda lecture: id_key(lecture.id))
     problems.extend(_check_lectures(lectures, catalog, paths))
-    views: dict[str, Views] = {}
-    for lecture in lectures:
-        shown = display_path(lecture.path, paths.root)
-        view, found = split_views(lecture.body, shown, lecture.body_line)
-        problems.extend(found)
-        views[lecture.id] = view
-        problems.extend(check_references(find_references(lecture.body, lecture.body_line), paths.root, shown))
-        problems.extend(check_python_fences(lecture.body, shown, lecture.body_line))
     banks: dict[int, LoadedBank] = {}
     for path in sorted(paths.quizzes.glob("*.y*ml")) if paths.quizzes.is_dir() else []:
         loaded, found = load_bank(path, paths.root)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError, field_validator
 
-from coursekit.frontmatter import FrontMatterError, split_front_matter
+from coursekit.frontmatter import Document, FrontMatterError, split_front_matter
 from coursekit.problems import Problem, display_path
 
 LECTURE_ID = r"^[1-9][0-9]?\.[1-9][0-9]?$"
@@ -107,17 +107,23 @@ def _describe(issue: dict[str, Any]) -> tuple[str, str]:
     return field, f"{message}; expected {FIELD_HINTS.get(key, 'a valid value')} (got {got!r})"
 
 
-def read_lecture(path: Path, docs_dir: Path) -> tuple[Lecture | None, list[Problem]]:
-    """Read one lecture file; return the lecture, or ``None`` and the problems that stop it."""
+def read_lecture(path: Path, docs_dir: Path) -> tuple[Lecture | None, list[Problem], Document | None]:
+    """Read one lecture file.
+
+    Returns:
+        The lecture (or ``None`` when its front matter is invalid), the front matter problems, and
+        the split document (or ``None`` when there is no front matter block to split at), so the
+        body can be checked even when the front matter is broken.
+    """
     shown = display_path(path, docs_dir.parent)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        return None, [Problem(shown, f"cannot read the file: {error}")]
+        return None, [Problem(shown, f"cannot read the file: {error}")], None
     try:
         document = split_front_matter(text)
     except FrontMatterError as error:
-        return None, [Problem(shown, str(error), error.line)]
+        return None, [Problem(shown, str(error), error.line)], None
     try:
         meta = LectureMeta.model_validate(document.meta)
     except ValidationError as error:
@@ -126,9 +132,9 @@ def read_lecture(path: Path, docs_dir: Path) -> tuple[Lecture | None, list[Probl
             field, message = _describe(issue)
             line = document.key_lines.get(str(issue["loc"][0]) if issue["loc"] else "", 1)
             problems.append(Problem(shown, message, line, field))
-        return None, problems
+        return None, problems, document
     src_uri = path.relative_to(docs_dir).as_posix()
-    return Lecture(meta, path, src_uri, document.body, document.body_line), []
+    return Lecture(meta, path, src_uri, document.body, document.body_line), [], document
 
 
 def lecture_files(course_dir: Path) -> list[Path]:

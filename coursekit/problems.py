@@ -33,7 +33,7 @@ class CourseError(Exception):
     """Raised when course sources have problems; carries every problem, not just the first."""
 
     def __init__(self, problems: Iterable[Problem]):
-        self.problems = list(problems)
+        self.problems = sorted(problems, key=lambda problem: (problem.path, problem.line or 0))
         count = len(self.problems)
         header = f"{count} problem{'s' if count != 1 else ''} in the course sources:"
         super().__init__("\n".join([header, *(f"  - {problem}" for problem in self.problems)]))

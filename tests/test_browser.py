@@ -137,3 +137,20 @@ def test_no_slide_overflows_its_frame(page, server, root):
                             f"overflows the 16:9 frame by {slide['px']} px; shorten it or split it with "
                             f"<!-- slides: break --> in {lecture.src_uri}")
     assert not failures, "\n".join(failures)
+
+
+def test_pdf_export_writes_one_pdf_per_lecture(browser, course_tree, root, tmp_path):
+    """``course slides-pdf`` (``make slides-pdf``) renders every deck to PDF with Chromium."""
+    from coursekit.cli import main
+    from tests.conftest import GOOD_FRONT_MATTER
+
+    diagram = "\n## Flow\n\n```mermaid\nflowchart LR\n    accTitle: t\n    accDescr: d\n    a --> b\n```\n"
+    tree = course_tree({"docs/course/01-big-picture/1.1-a.md": GOOD_FRONT_MATTER + diagram})
+    (tree / "node_modules").symlink_to(root / "node_modules")
+    (tree / "docs" / "assets" / "javascripts").mkdir(parents=True)
+    (tree / "docs/assets/javascripts/deck-mermaid.js").write_text((root / "docs/assets/javascripts/deck-mermaid.js")
+                                                                   .read_text())
+    output = tmp_path / "pdf"
+    assert main(["--root", str(tree), "slides-pdf", "--browser", CHROMIUM, "--output", str(output)]) == 0
+    pdf = output / "1.1-a.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5_000

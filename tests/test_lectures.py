@@ -109,3 +109,10 @@ def test_the_real_course_is_valid(root):
     course = load_course(root)
     assert len(course.lectures) >= 1
     assert all(lecture.meta.duration > 0 for lecture in course.lectures)
+
+
+def test_body_is_checked_even_when_front_matter_is_broken(course_tree):
+    text = GOOD_FRONT_MATTER.replace("duration: 10", "duration: ten") + "\n<!-- slides: skip -->\n"
+    problems = problems_of(course_tree, {LECTURE: text})
+    assert [problem.split(": ")[0].rsplit(":", 1)[1] for problem in problems] == ["4", "10"]
+    assert "never closed" in problems[1]

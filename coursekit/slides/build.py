@@ -26,39 +26,60 @@ class DeckBuild:
     converted: list[str]
 
 
-def deck_sources(course: Course) -> dict[str, str]:
-    """Return the Marp Markdown of every lecture's deck, by lecture id."""
+def deck_sources(course: Course, asset_prefix: str = ASSET_PREFIX) -> dict[str, str]:
+    """Return the Marp Markdown of every lecture's deck, by lecture id.
+
+    Args:
+        course: The loaded course.
+        asset_prefix: URL prefix of the folder holding ``mermaid.min.js`` and ``deck-mermaid.js``.
+    """
     sources = {}
     for lecture in course.lectures:
         section = course.catalog.section(lecture.section_number)
         assert section is not None
         sources[lecture.id] = build_deck(lecture, course.views[lecture.id].slides, section.title,
-                                         course.paths.root, ASSET_PREFIX)
+                                         course.paths.root, asset_prefix)
     return sources
 
 
-def build_decks(course: Course, cache_dir: Path, theme: Path, *, force: bool = False) -> DeckBuild:
-    """Write deck sources into ``cache_dir`` and convert the changed ones with one Marp process."""
+def write_sources(course: Course, cache_dir: Path, theme: Path, *, asset_prefix: str = ASSET_PREFIX,
+                  output_suffix: str = ".html", force: bool = False) -> tuple[dict[str, Path], list[Path]]:
+    """Write every deck's Markdown to ``cache_dir/<id>/index.md``; drop folders of removed lectures.
+
+    Returns:
+        Each deck's Markdown path by lecture id, and the decks that need converting: new or changed
+        sources, a changed theme, or a missing ``index<output_suffix>``.
+    """
     cache_dir.mkdir(parents=True, exist_ok=True)
+    stamp = cache_dir / ".theme.css"
+    stale_theme = not stamp.exists() or stamp.read_text(encoding="utf-8") != theme.read_text(encoding="utf-8")
+    decks: dict[str, Path] = {}
     changed: list[Path] = []
-    html: dict[str, Path] = {}
-    stale_theme = not (cache_dir / ".theme.css").exists() or \
-        (cache_dir / ".theme.css").read_text(encoding="utf-8") != theme.read_text(encoding="utf-8")
-    for lecture_id, source in deck_sources(course).items():
-        folder = cache_dir / lecture_id
-        folder.mkdir(exist_ok=True)
-        markdown, output = folder / "index.md", folder / "index.html"
-        html[lecture_id] = output
+    for lecture_id, source in deck_sources(course, asset_prefix).items():
+        markdown = cache_dir / lecture_id / "index.md"
+        markdown.parent.mkdir(exist_ok=True)
+        decks[lecture_id] = markdown
         unchanged = markdown.exists() and markdown.read_text(encoding="utf-8") == source
-        if force or stale_theme or not unchanged or not output.exists():
+        if force or stale_theme or not unchanged or not markdown.with_suffix(output_suffix).exists():
             markdown.write_text(source, encoding="utf-8")
             changed.append(markdown)
     for folder in cache_dir.iterdir():
-        if folder.is_dir() and folder.name not in html:
+        if folder.is_dir() and folder.name not in decks:
             shutil.rmtree(folder)
-    marp.render(course.paths.root, changed, theme)
-    shutil.copyfile(theme, cache_dir / ".theme.css")
-    return DeckBuild(html, [path.parent.name for path in changed])
+    shutil.copyfile(theme, stamp)
+    return decks, changed
+
+
+def build_decks(course: Course, cache_dir: Path, theme: Path, *, force: bool = False) -> DeckBuild:
+    """Write deck sources into ``cache_dir`` and convert the changed ones to HTML with one Marp process."""
+    decks, changed = write_sources(course, cache_dir, theme, force=force)
+    try:
+        marp.render(course.paths.root, changed, theme)
+    except marp.MarpError:
+        (cache_dir / ".theme.css").unlink(missing_ok=True)  # convert everything again next time
+        raise
+    return DeckBuild({key: path.with_suffix(".html") for key, path in decks.items()},
+                     [path.parent.name for path in changed])
 
 
 def cached_decks(course: Course, cache_dir: Path) -> DeckBuild:

@@ -25,7 +25,7 @@ def marp_command(root: Path) -> list[str]:
 
 
 def render(root: Path, decks: list[Path], theme: Path, *, pdf: bool = False, browser: str | None = None,
-           output_dir: Path | None = None) -> None:
+           input_dir: Path | None = None, output_dir: Path | None = None) -> None:
     """Convert deck Markdown files with ONE Marp process.
 
     HTML output is written next to each Markdown file (``1.2/index.md`` -> ``1.2/index.html``),
@@ -37,6 +37,7 @@ def render(root: Path, decks: list[Path], theme: Path, *, pdf: bool = False, bro
         theme: The Marp theme CSS file.
         pdf: Export PDF instead of HTML (needs a Chromium; see ``browser``).
         browser: Path of a Chromium executable for PDF export.
+        input_dir: With ``output_dir``: convert every deck under this folder, keeping its layout.
         output_dir: Where to write the output; defaults to next to each deck.
 
     Raises:
@@ -52,8 +53,9 @@ def render(root: Path, decks: list[Path], theme: Path, *, pdf: bool = False, bro
         if browser:
             options += ["--browser", "chrome", "--browser-path", browser]
     if output_dir is not None:
-        common = Path(os.path.commonpath([deck.parent for deck in decks])) if len(decks) > 1 else decks[0].parent
-        command += ["--input-dir", str(common), "--output", str(output_dir)]
+        if input_dir is None:
+            raise ValueError("output_dir needs input_dir")
+        command += ["--input-dir", str(input_dir), "--output", str(output_dir)]
     else:
         command += [str(deck) for deck in decks]
     command += options

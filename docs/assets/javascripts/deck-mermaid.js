@@ -2,7 +2,8 @@
 // Marp scales slides with CSS transforms; diagrams are rendered at their natural size first.
 (function () {
   if (typeof mermaid === "undefined") { return; }
-  mermaid.initialize({ startOnLoad: false, theme: "default", securityLevel: "strict" });
+  mermaid.initialize({ startOnLoad: false, theme: "default", securityLevel: "strict", htmlLabels: false,
+    flowchart: { htmlLabels: false } });
   const render = function () {
     mermaid.run({ querySelector: "pre.mermaid" }).catch(function (error) {
       console.error("Mermaid could not render a diagram of this deck:", error);
