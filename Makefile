@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml examples/pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]" -e ./examples
+	$(BIN)/python -m pip install --quiet -e ".[dev]" -e "./examples[test]"
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 

@@ -1,0 +1,125 @@
+"""Tracking, registry aliases, the promotion gate, rollback, predict() and the CLI, on a temp MLflow store."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from churn.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, EXIT_REGISTRY, main
+from churn.config import load_config
+from churn.predict import load_champion, predict
+from churn.registry import CHALLENGER, CHAMPION, PREVIOUS, RegistryError, aliases, promote, rollback
+from churn.tracking import log_run
+from churn.train import load_training_data, train
+
+
+def config_for(tracking_uri, name, **overrides):
+    return load_config(None, data={"generated_rows": 2000}, tracking={"uri": tracking_uri, "registered_model": name},
+                       **overrides)
+
+
+def train_and_log(config):
+    data = load_training_data(config)
+    return data, log_run(train(config, data), config)
+
+
+def test_run_is_logged_with_params_metrics_plots_and_fingerprint(tracking_uri):
+    import mlflow
+
+    config = config_for(tracking_uri, "logged")
+    _, registered = train_and_log(config)
+    run = mlflow.MlflowClient(tracking_uri).get_run(registered.run_id)
+    assert run.data.params["model.kind"] == "logistic_regression"
+    assert run.data.metrics["roc_auc"] > 0.8
+    assert len(run.data.tags["data_fingerprint"]) == 64
+    artifacts = {item.path for item in mlflow.MlflowClient(tracking_uri).list_artifacts(registered.run_id, "plots")}
+    assert artifacts == {"plots/roc_curve.png", "plots/pr_curve.png", "plots/confusion_matrix.png"}
+    assert aliases(config) == {CHALLENGER: registered.version}
+
+
+def test_gate_promotes_then_refuses_a_worse_model_then_rolls_back(tracking_uri):
+    config = config_for(tracking_uri, "gated")
+    data, first = train_and_log(config)
+    result = promote(config, data.test)
+    assert result.promoted and aliases(config) == {CHAMPION: first.version}
+
+    weak = config_for(tracking_uri, "gated", model={"kind": "logistic_regression", "params": {"C": 1e-5}})
+    train_and_log(weak)
+    refused = promote(config, data.test)
+    assert not refused.promoted and any("below the minimum" in reason or "does not beat" in reason
+                                        for reason in refused.reasons)
+    assert aliases(config)[CHAMPION] == first.version, "a failed gate must leave the champion as it was"
+
+    # The same settings as the first model reproduce its metrics; with a zero margin, equal is enough.
+    equal = config_for(tracking_uri, "gated", promotion={"margin": 0.0})
+    _, third = train_and_log(equal)
+    assert promote(equal, data.test).promoted
+    assert aliases(config)[CHAMPION] == third.version and aliases(config)[PREVIOUS] == first.version
+
+    assert rollback(config) == (third.version, first.version)
+    assert aliases(config)[CHAMPION] == first.version
+    with pytest.raises(RegistryError, match="no 'previous_champion'"):
+        rollback(config)
+
+
+def test_predict_loads_the_champion_by_alias(tracking_uri):
+    config = config_for(tracking_uri, "served")
+    data, registered = train_and_log(config)
+    promote(config, data.test)
+    records = data.test.drop(columns=["Churn"]).head(5).to_dict(orient="records")
+    predictions = predict(records, tracking_uri=tracking_uri, model_name="served")
+    assert [p.model_version for p in predictions] == [registered.version] * 5
+    assert all(0 <= p.probability <= 1 for p in predictions)
+    assert load_champion(tracking_uri, "served").threshold == config.threshold
+    with pytest.raises(LookupError, match="train and promote"):
+        load_champion(tracking_uri, "never-trained")
+
+
+def test_cli_train_refuses_bad_data_and_leaves_the_registry_untouched(tracking_uri, tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("customerID,gender\n7590-VHVEG,Female\n")
+    code = main(["train", "--data", str(bad), "--tracking-uri", tracking_uri])
+    assert code == EXIT_REFUSED
+    assert "missing column" in capsys.readouterr().err
+    assert aliases(config_for(tracking_uri, "churn")) == {}
+    assert main(["train", "--data", str(tmp_path / "nope.csv"), "--tracking-uri", tracking_uri]) == EXIT_BAD_INPUT
+    assert "nope.csv" in capsys.readouterr().err
+
+
+def test_cli_config_errors_and_registry_state(tracking_uri, tmp_path, capsys):
+    config = tmp_path / "c.yaml"
+    config.write_text("tracking:\n  registered_model: cli-model\nsed: 3\n")
+    assert main(["train", "--config", str(config), "--tracking-uri", tracking_uri]) == EXIT_BAD_INPUT
+    assert "sed: unknown key" in capsys.readouterr().err
+    config.write_text("data:\n  generated_rows: 2000\ntracking:\n  registered_model: cli-model\n")
+    assert main(["promote", "--config", str(config), "--tracking-uri", tracking_uri]) == EXIT_REGISTRY
+    assert main(["rollback", "--config", str(config), "--tracking-uri", tracking_uri]) == EXIT_REGISTRY
+    assert main(["train", "--config", str(config), "--tracking-uri", tracking_uri]) == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["version"] == "1"
+    assert main(["promote", "--config", str(config), "--tracking-uri", tracking_uri]) == EXIT_OK
+
+
+def test_cli_generate_validate_and_predict(tracking_uri, tmp_path, capsys):
+    data = tmp_path / "customers.csv"
+    assert main(["generate", "--rows", "300", "--seed", "3", "--output", str(data)]) == EXIT_OK
+    assert main(["validate", str(data), "--json", str(tmp_path / "report.json")]) == EXIT_OK
+    assert json.loads((tmp_path / "report.json").read_text())["rows_in"] == 300
+    dirty = tmp_path / "dirty.csv"
+    assert main(["generate", "--rows", "300", "--out-of-range-share", "0.2", "--output", str(dirty)]) == EXIT_OK
+    assert main(["validate", str(dirty)]) == EXIT_REFUSED
+    config = tmp_path / "c.yaml"
+    config.write_text("data:\n  generated_rows: 2000\ntracking:\n  registered_model: cli-predict\n")
+    assert main(["train", "--config", str(config), "--tracking-uri", tracking_uri]) == EXIT_OK
+    assert main(["promote", "--config", str(config), "--tracking-uri", tracking_uri]) == EXIT_OK
+    capsys.readouterr()
+    assert main(["predict", str(data), "--config", str(config), "--tracking-uri", tracking_uri]) == EXIT_OK
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == 300 and {"customerID", "churn_probability", "churn", "model_version"} <= set(lines[0])
+
+
+def test_cli_help_for_every_command(capsys):
+    for command in ("generate", "validate", "train", "promote", "rollback", "predict", "serve"):
+        with pytest.raises(SystemExit) as caught:
+            main([command, "--help"])
+        assert caught.value.code == 0
+        assert command in capsys.readouterr().out
