@@ -84,7 +84,7 @@ ID_COLUMN = "customerID"
 TARGET_COLUMN = "Churn"
 # --8<-- [end:contract]
 
-_CUSTOMER_ID = re.compile(r"^\d{4}-[A-Z]{5}$")
+CUSTOMER_ID_PATTERN = re.compile(r"^\d{4}-[A-Z]{5}$")
 _BY_NAME: dict[str, Column] = {column.name: column for column in CUSTOMER_CONTRACT}
 
 
@@ -135,7 +135,7 @@ def check_value(column: Column, value: Any) -> Violation | None:
     if _is_missing(value):
         return None if column.nullable else Violation(column.name, "required", "value is missing")
     if column.kind == "id":
-        if not isinstance(value, str) or not _CUSTOMER_ID.match(value):
+        if not isinstance(value, str) or not CUSTOMER_ID_PATTERN.match(value):
             return Violation(column.name, "format", f"{value!r} is not like 7590-VHVEG")
         return None
     if column.kind == "category":

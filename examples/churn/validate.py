@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
-from churn.contract import _CUSTOMER_ID, CUSTOMER_CONTRACT, ID_COLUMN, TARGET_COLUMN, Column
+from churn.contract import CUSTOMER_CONTRACT, CUSTOMER_ID_PATTERN, ID_COLUMN, TARGET_COLUMN, Column
 
 Action = Literal["fatal", "dropped", "fixed", "kept"]
 ROW_RULES = ("required", "type", "range", "allowed values", "format")
@@ -197,7 +197,7 @@ def _check_column(column: Column, values: pd.Series) -> tuple[pd.Series, dict[st
         masks["allowed values"] = ~missing & ~values.isin(column.allowed)
     else:  # the customer id
         parsed = values.where(~missing).astype(str)
-        masks["format"] = ~missing & ~parsed.str.fullmatch(_CUSTOMER_ID.pattern).fillna(False).astype(bool)
+        masks["format"] = ~missing & ~parsed.str.fullmatch(CUSTOMER_ID_PATTERN.pattern).fillna(False).astype(bool)
     return parsed, masks
 # --8<-- [end:rules]
 

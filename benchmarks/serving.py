@@ -1,0 +1,286 @@
+"""Serving benchmark: throughput and latency of the churn API next to a bare FastAPI endpoint.
+
+Run from the repository root (``apt-get install -y wrk`` first; without wrk a slower Python load
+generator is used and says so)::
+
+    .venv/bin/python benchmarks/serving.py [--model onnx|sklearn|fake|champion] [--seconds 10]
+
+Each server is one uvicorn worker on 127.0.0.1, started as its own process; the load comes from a
+second process (``wrk``, 8 connections, each sending its next request as soon as the previous
+answer arrived). Measured in the same run:
+
+1. a bare FastAPI endpoint (``POST`` of the same customer JSON, constant answer): the yardstick;
+2. ``POST /predict`` with micro-batching (the service's defaults) and without it (window 0);
+3. ``POST /predict/batch`` with 1,000 customers, one connection (latency of one big call).
+
+``--model`` chooses what the service scores with. ``onnx`` (default) and ``sklearn`` train the
+default model (``churn.train``, default configuration, 10,000 generated rows, fixed seed) when the
+server starts, and serve it through ``churn.predict.OnnxPredictor`` (what ``load_champion``
+returns) or ``SklearnPredictor`` (the naive scikit-learn call); ``fake`` is the test predictor with
+a per-call cost of ``--fake-cost-ms`` CPU time whatever the batch size (8 ms imitates
+scikit-learn's per-call overhead); ``champion`` loads the registry's champion from
+``--tracking-uri``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing import Pool
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+API_KEY = "benchmark-key"
+CONNECTIONS = 8
+BATCH_ROWS = 1000
+
+
+# Loaders the server process imports through CHURN_PREDICTOR=serving:<name>. -----------------------
+def _trained_pipeline() -> Any:
+    from churn.config import load_config
+    from churn.train import load_training_data, train
+
+    config = load_config(None)
+    return train(config, load_training_data(config)).pipeline
+
+
+def trained_onnx_predictor() -> Any:
+    """The default model, trained at start-up, scored with ONNX Runtime (as ``load_champion`` serves it)."""
+    from churn.onnx_export import to_onnx
+    from churn.predict import OnnxPredictor
+
+    return OnnxPredictor(to_onnx(_trained_pipeline()), model_version="benchmark-onnx")
+
+
+def trained_sklearn_predictor() -> Any:
+    """The default model, trained at start-up, scored by the scikit-learn pipeline itself."""
+    from churn.predict import SklearnPredictor
+
+    return SklearnPredictor(_trained_pipeline(), model_version="benchmark-sklearn")
+
+
+def bare_app() -> Any:
+    """The yardstick: FastAPI parsing the same JSON body and answering a constant, nothing else."""
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.post("/predict")
+    async def predict(customer: dict[str, Any]) -> dict[str, Any]:
+        return {"customerID": customer.get("customerID"), "churn_probability": 0.5, "churn": True}
+
+    return app
+
+
+# Servers. --------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def server(factory: str, env: dict[str, str], ready_path: str) -> Iterator[str]:
+    """Start ``uvicorn --factory`` with one worker; yield its base URL once ``ready_path`` says 200."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", "1", "--no-access-log", "--log-level", "warning"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.perf_counter() + 120
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"{factory} exited with {process.returncode}:\n{process.stderr.read().decode()}")
+            try:
+                with urllib.request.urlopen(base + ready_path, timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.perf_counter() > deadline:
+                raise SystemExit(f"{factory} never became ready on {ready_path}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+# Load generators. ------------------------------------------------------------------------------
+@dataclass
+class Load:
+    """What one load run measured."""
+
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    tool: str
+
+
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-API-Key"] = "{key}"
+wrk.body = io.open("{body}", "r"):read()
+"""
+
+
+def _wrk_milliseconds(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(url: str, body: bytes, connections: int, seconds: float) -> Load:
+    """Drive ``url`` with wrk (two threads, or one for one connection) and parse its report."""
+    with tempfile.TemporaryDirectory() as folder:
+        body_file, script = Path(folder) / "body.json", Path(folder) / "post.lua"
+        body_file.write_bytes(body)
+        script.write_text(WRK_SCRIPT.format(key=API_KEY, body=body_file))
+        threads = min(connections, 2)
+        result = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
+                                 "--latency", "-s", str(script), url], capture_output=True, text=True, check=False)
+    report = result.stdout
+    if result.returncode != 0:
+        raise SystemExit(f"wrk failed on {url}:\n{report}{result.stderr}")
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", report)
+    if errors:
+        raise SystemExit(f"{url}: {errors.group(1)} requests failed:\n{report}")
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", report).group(1))
+    p50 = _wrk_milliseconds(re.search(r"^\s+50%\s+(\S+)", report, re.M).group(1))
+    p99 = _wrk_milliseconds(re.search(r"^\s+99%\s+(\S+)", report, re.M).group(1))
+    return Load(rate, p50, p99, "wrk")
+
+
+def _python_client(job: tuple[str, bytes, float]) -> list[float]:
+    import http.client
+    from urllib.parse import urlsplit
+
+    url, body, stop_at = job
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port)
+    headers = {"Content-Type": "application/json", "X-API-Key": API_KEY}
+    latencies = []
+    while time.perf_counter() < stop_at:
+        started = time.perf_counter()
+        connection.request("POST", parts.path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{url}: HTTP {response.status}")
+        latencies.append(time.perf_counter() - started)
+    return latencies
+
+
+def run_python_load(url: str, body: bytes, connections: int, seconds: float) -> Load:
+    """The fallback load generator: one process per connection, keep-alive, closed loop."""
+    stop_at = time.perf_counter() + seconds + 1.0
+    with Pool(connections) as pool:
+        per_client = pool.map(_python_client, [(url, body, stop_at)] * connections)
+    latencies = sorted(latency for client in per_client for latency in client)
+    elapsed = seconds + 1.0
+    return Load(len(latencies) / elapsed, latencies[len(latencies) // 2] * 1000,
+                latencies[int(len(latencies) * 0.99)] * 1000, "python (wrk not found)")
+
+
+def drive(url: str, body: bytes, connections: int, seconds: float) -> Load:
+    """Warm up for a second, then measure with wrk if installed, else the Python load generator."""
+    generator = run_wrk if shutil.which("wrk") else run_python_load
+    generator(url, body, connections, 1)
+    return generator(url, body, connections, seconds)
+
+
+# The benchmark. --------------------------------------------------------------------------------
+def customers(count: int) -> list[dict[str, Any]]:
+    """``count`` generated customers without the target, as JSON-ready dicts."""
+    from churn.generate import generate_customers
+
+    frame = generate_customers(count, seed=7).drop(columns=["Churn"])
+    records = json.loads(frame.to_json(orient="records"))
+    for record in records:  # the API takes a number or null, like the contract; the CSV's blank is also fine
+        if isinstance(record["TotalCharges"], str):
+            record["TotalCharges"] = None
+        else:
+            record["TotalCharges"] = float(record["TotalCharges"])
+    return records
+
+
+def service_env(args: argparse.Namespace, log_folder: str, **settings: str) -> dict[str, str]:
+    """Environment of one churn service process."""
+    env = {**os.environ, "CHURN_API_KEY": API_KEY, "PYTHONPATH": os.pathsep.join([str(ROOT / "benchmarks"), str(ROOT)]),
+           "CHURN_PREDICTION_LOG": str(Path(log_folder) / "predictions.jsonl"), "CHURN_LOG_LEVEL": "WARNING",
+           "CHURN_FAKE_COST_MS": str(args.fake_cost_ms), **settings}
+    loaders = {"onnx": "serving:trained_onnx_predictor", "sklearn": "serving:trained_sklearn_predictor",
+               "fake": "tests.examples.service_fakes:make_fake_predictor"}
+    if args.model in loaders:
+        env["CHURN_PREDICTOR"] = loaders[args.model]
+    else:
+        env.pop("CHURN_PREDICTOR", None)
+        if args.tracking_uri:
+            env["CHURN_TRACKING_URI"] = args.tracking_uri
+    return env
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print each figure next to its target."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", choices=["onnx", "sklearn", "fake", "champion"], default="onnx")
+    parser.add_argument("--fake-cost-ms", type=float, default=8.0, help="CPU ms per call of the fake predictor")
+    parser.add_argument("--tracking-uri", default=None, help="registry of the champion (--model champion)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each measurement")
+    parser.add_argument("--window-ms", type=float, default=None, help="CHURN_BATCH_WINDOW_MS of the batching run")
+    args = parser.parse_args(argv)
+
+    one = json.dumps(customers(1)[0]).encode()
+    batch = json.dumps({"customers": customers(BATCH_ROWS)}).encode()
+    rows: list[tuple[str, str, str, str]] = []
+
+    with server("serving:bare_app", {**os.environ, "PYTHONPATH": str(ROOT / "benchmarks")}, "/docs") as base:
+        bare = drive(base + "/predict", one, CONNECTIONS, args.seconds)
+    rows.append(("bare FastAPI endpoint, 8 clients", f"{bare.requests_per_second:,.0f} req/s",
+                 f"p50 {bare.p50_ms:.2f} ms, p99 {bare.p99_ms:.2f} ms", "yardstick"))
+    floor = 0.2 * bare.requests_per_second
+
+    batching = {} if args.window_ms is None else {"CHURN_BATCH_WINDOW_MS": str(args.window_ms)}
+    with tempfile.TemporaryDirectory() as folder:
+        for label, settings in (("/predict, micro-batching", batching),
+                                ("/predict, one model call per request", {"CHURN_BATCH_WINDOW_MS": "0"})):
+            with server("churn.service.app:create_app", service_env(args, folder, **settings), "/ready") as base:
+                load = drive(base + "/predict", one, CONNECTIONS, args.seconds)
+                if settings is batching:  # the batch endpoint does not use the micro-batcher: measure it once
+                    big = drive(base + "/predict/batch", batch, 1, args.seconds)
+            ok = load.requests_per_second >= floor and load.p99_ms <= 20
+            rows.append((f"{label}, 8 clients", f"{load.requests_per_second:,.0f} req/s",
+                         f"p50 {load.p50_ms:.2f} ms, p99 {load.p99_ms:.2f} ms",
+                         f">= {floor:,.0f} req/s (0.2x bare), p99 <= 20 ms: {'ok' if ok else 'MISSED'}"))
+        rows.append((f"/predict/batch, {BATCH_ROWS:,} rows, 1 client", f"{big.requests_per_second:,.1f} req/s",
+                     f"p50 {big.p50_ms:.2f} ms, p99 {big.p99_ms:.2f} ms",
+                     f"p50 <= 25 ms: {'ok' if big.p50_ms <= 25 else 'MISSED'}"))
+
+    print(f"model: {args.model}" + (f" ({args.fake_cost_ms:g} ms per call)" if args.model == "fake" else "")
+          + f"; load generator: {bare.tool}; {os.cpu_count()} CPUs")
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[3])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
