@@ -74,6 +74,7 @@ def plain_config(folder: Path, root: Path) -> Path:
     text = re.sub(r"\nplugins:\n(?:  .*\n|    .*\n)+", "\nplugins:\n  - search\n", text)
     text = re.sub(r"\nnav:\n(?:  .*\n)+", "\n", text)
     text = re.sub(r"\nvalidation:\n(?:  .*\n)+", "\n", text)
+    text = re.sub(r"\nwatch:\n(?:  .*\n)+", "\n", text)
     text = text.replace("docs_dir: docs", "")
     config = folder / "mkdocs-plain.yml"
     config.write_text(text + f"\ndocs_dir: {plain_docs(folder, root)}\n", encoding="utf-8")

@@ -30,7 +30,7 @@ from churn.service.logging_setup import REQUEST_ID, configure_logging
 from churn.service.metrics import ServiceMetrics
 from churn.service.middleware import RequestContextMiddleware
 from churn.service.prediction_log import PredictionLog
-from churn.service.settings import ServiceSettings
+from churn.service.settings import ServiceSettings, SettingsError
 
 if TYPE_CHECKING:
     from churn.predict import Prediction, Predictor
@@ -58,10 +58,8 @@ class Service:
     def record(self, records: Sequence[Mapping[str, Any]], predictions: Sequence[Prediction]) -> None:
         """Count the scores in the metrics and queue the predictions for the prediction log."""
         self.metrics.observe_scores(prediction.probability for prediction in predictions)
-        if self.prediction_log is not None and predictions:
-            entries = [{"input": dict(record), "output": {"churn_probability": p.probability, "churn": p.churn}}
-                       for record, p in zip(records, predictions, strict=True)]
-            self.prediction_log.append(entries, REQUEST_ID.get(), predictions[0].model_version)
+        if self.prediction_log is not None:
+            self.prediction_log.append(records, predictions, REQUEST_ID.get())
 
 
 def champion_loader(settings: ServiceSettings) -> PredictorLoader:
@@ -76,9 +74,17 @@ def champion_loader(settings: ServiceSettings) -> PredictorLoader:
 
 
 def imported_loader(path: str) -> PredictorLoader:
-    """Return the function named by ``"package.module:function"`` (``CHURN_PREDICTOR``)."""
+    """Return the function named by ``"package.module:function"`` (``CHURN_PREDICTOR``).
+
+    Raises:
+        SettingsError: The module cannot be imported or has no such function.
+    """
     module_name, _, function_name = path.partition(":")
-    return getattr(importlib.import_module(module_name), function_name)
+    try:
+        return getattr(importlib.import_module(module_name), function_name)
+    except (ImportError, AttributeError) as error:
+        raise SettingsError(f"CHURN_PREDICTOR: cannot load {path!r} ({error}); give an importable "
+                            "'package.module:function' that returns a predictor") from None
 
 
 # --8<-- [start:lifespan]
@@ -124,7 +130,7 @@ async def load_until_ready(service: Service, load: PredictorLoader) -> None:
     gc.collect()
     gc.freeze()
     batcher = MicroBatcher(predictor.predict_records, window_seconds=settings.batch_window_ms / 1000,
-                           max_size=settings.batch_max_size, in_thread=settings.predict_in_thread,
+                           max_size=settings.batch_max_size,
                            on_batch=service.metrics.batch_size.observe)
     batcher.start()
     service.predictor, service.batcher, service.status = predictor, batcher, "ready"
@@ -142,7 +148,8 @@ def create_app(settings: ServiceSettings | None = None, predictor_loader: Predic
             ``CHURN_PREDICTOR`` if set, else the registry's champion (:func:`churn.predict.load_champion`).
 
     Raises:
-        churn.service.settings.SettingsError: A required variable (``CHURN_API_KEY``) is missing or one is invalid.
+        churn.service.settings.SettingsError: A required variable (``CHURN_API_KEY``) is missing, a value is
+            invalid, or ``CHURN_PREDICTOR`` names nothing importable.
     """
     from churn.service.routes import build_router
 

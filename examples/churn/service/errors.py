@@ -7,7 +7,8 @@ Every error body has the same shape, ``{"detail": ..., "errors": [...], "request
 | body is not valid JSON | 400, with the position of the syntax error |
 | missing, extra, mistyped or out-of-range field, unknown category, empty/oversized batch | 422, one per field |
 | a record the predictor's own contract check refuses | 422 |
-| body larger than ``CHURN_MAX_BODY_BYTES`` | 413 |
+| body larger than ``CHURN_MAX_BODY_BYTES`` | 413 (plain text, from Starlette's body limit) |
+| batch body not sent as ``application/json`` | 415 |
 | missing or wrong API key | 401 |
 | model not loaded yet | 503 |
 | a bug in the service | 500, logged with its traceback and request id |
@@ -48,12 +49,11 @@ async def on_validation_error(request: Request, error: RequestValidationError) -
     """400 for a body that is not JSON, 422 naming every missing, extra or invalid field."""
     issues = error.errors()
     syntax = next((issue for issue in issues if issue["type"] == "json_invalid"), None)
-    if syntax is not None:
-        reason = syntax.get("ctx", {}).get("error", "JSON decode error")
-        position = syntax["loc"][-1]
-        return error_response(request, status.HTTP_400_BAD_REQUEST, f"body is not valid JSON: {reason} "
-                              f"(at character {position})", [{"field": "body", "message": reason,
-                                                                "type": "json_invalid"}])
+    if syntax is not None:  # FastAPI's json.loads gives the character position, pydantic's parser line and column
+        reason = str(syntax.get("ctx", {}).get("error", syntax["msg"]))
+        where = f" at character {syntax['loc'][-1]}" if isinstance(syntax["loc"][-1], int) else ""
+        return error_response(request, status.HTTP_400_BAD_REQUEST, f"body is not valid JSON: {reason}{where}",
+                              [{"field": "body", "message": reason, "type": "json_invalid"}])
     errors = [{"field": field_name(issue["loc"]), "message": issue["msg"], "type": issue["type"]} for issue in issues]
     shown = "; ".join(f"{entry['field']}: {entry['message']}" for entry in errors[:MAX_ERRORS_IN_DETAIL])
     more = f" (and {len(errors) - MAX_ERRORS_IN_DETAIL} more)" if len(errors) > MAX_ERRORS_IN_DETAIL else ""

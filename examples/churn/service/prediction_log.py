@@ -6,23 +6,31 @@ One line per scored customer::
      "input": {...the 20 fields...}, "output": {"churn_probability": 0.62, "churn": true}}
 
 Requests are handled concurrently, and two writers appending to one file can interleave or lose
-lines. So request handlers never touch the file: they put entries on a :class:`queue.Queue` (which
-is thread-safe and never blocks the event loop), and a single writer thread takes them off and
-appends them. On shutdown :meth:`PredictionLog.close` waits until the queue is empty and the file
-flushed, so nothing accepted is lost. (A crash of the process can still lose what was queued but
-not yet written; fsync per line would make every request wait for the disk.)
+lines. So request handlers never touch the file: they format their lines and put them on a
+:class:`queue.Queue` (thread-safe, never blocks the event loop), and a single writer thread takes
+them off and appends them. The thread is there for the blocking file I/O, not for the formatting:
+Python code in a second thread still competes for the GIL, and formatting 1,000 lines there
+slowed the *next* request by as much as formatting them in the handler (measured), so the
+handler does it where its cost is visible. On shutdown :meth:`PredictionLog.close` waits until
+the queue is empty and the file flushed, so nothing accepted is lost. (A crash of the process can
+still lose what was queued but not yet written; fsync per line would make every request wait for
+the disk.)
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pydantic_core import to_json
+
+if TYPE_CHECKING:
+    from churn.predict import Prediction
 
 logger = logging.getLogger("churn.service.prediction_log")
 
@@ -35,18 +43,13 @@ class PredictionLog:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._queue: queue.Queue[Any] = queue.Queue()
+        self._queue: queue.Queue[Any] = queue.Queue()  # bytes to append, or _STOP
         self._thread = threading.Thread(target=self._write_forever, name="prediction-log", daemon=True)
 
-    def start(self) -> None:
-        """Open the file (creating its folder) and start the writer thread."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = self.path.open("a", encoding="utf-8")
-        self._thread.start()
-
-    def append(self, entries: Sequence[dict[str, Any]], request_id: str | None, model_version: str) -> None:
-        """Queue one request's predictions; returns at once, the writer thread does the I/O."""
-        self._queue.put((datetime.now(UTC), request_id, model_version, entries))
+    def append(self, records: Sequence[Mapping[str, Any]], predictions: Sequence[Prediction],
+               request_id: str | None) -> None:
+        """Format one request's lines and queue them; the writer thread does the (blocking) file I/O."""
+        self._queue.put(format_lines(records, predictions, request_id, datetime.now(UTC)))
 
     def close(self) -> None:
         """Write everything still queued, flush and close the file, stop the writer thread."""
@@ -55,18 +58,30 @@ class PredictionLog:
         self._file.close()
 
     def _write_forever(self) -> None:
-        while (item := self._queue.get()) is not _STOP:
-            self._write(*item)
+        while (lines := self._queue.get()) is not _STOP:
+            self._write(lines)
             if self._queue.empty():
                 self._file.flush()  # one flush per burst of requests, not per line
 # --8<-- [end:prediction_log]
 
-    def _write(self, time: datetime, request_id: str | None, model_version: str,
-               entries: Sequence[dict[str, Any]]) -> None:
-        stamp = time.isoformat(timespec="milliseconds")
+    def start(self) -> None:
+        """Open the file (creating its folder) and start the writer thread."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = self.path.open("ab")
+        self._thread.start()
+
+    def _write(self, lines: bytes) -> None:
         try:
-            self._file.write("".join(json.dumps({"time": stamp, "request_id": request_id,
-                                                 "model_version": model_version, **entry}) + "\n"
-                                     for entry in entries))
-        except (OSError, ValueError, TypeError):  # disk full, closed file, unserialisable value
-            logger.exception("could not write %d prediction(s) to %s", len(entries), self.path)
+            self._file.write(lines)
+        except OSError:  # disk full, file removed ...: say so, keep the writer alive for the next lines
+            logger.exception("could not write %d prediction(s) to %s", lines.count(b"\n"), self.path)
+
+
+def format_lines(records: Sequence[Mapping[str, Any]], predictions: Sequence[Prediction], request_id: str | None,
+                 time: datetime) -> bytes:
+    """One JSON line per prediction, serialised by pydantic's Rust core (3-4x faster than ``json.dumps``)."""
+    stamp = time.isoformat(timespec="milliseconds")
+    return b"".join(to_json({"time": stamp, "request_id": request_id, "model_version": prediction.model_version,
+                             "input": record, "output": {"churn_probability": float(prediction.probability),
+                                                         "churn": bool(prediction.churn)}}) + b"\n"
+                    for record, prediction in zip(records, predictions, strict=True))

@@ -4,6 +4,11 @@ The key comes from ``CHURN_API_KEY`` (see :mod:`churn.service.settings`); it is 
 constant time so that response timing does not reveal how much of a guess was right. Declaring the
 header with :class:`fastapi.security.APIKeyHeader` also puts it into the OpenAPI documentation, so
 the "Authorize" button of ``/docs`` works.
+
+Order of checks: FastAPI parses and validates a declared body *before* it runs dependencies, so a
+client without a key who posts a malformed body to ``/predict`` gets the 400/422 rather than 401.
+Nothing is scored or logged either way, and the schema it learns is public in ``/openapi.json``.
+(``/predict/batch`` reads its body inside the endpoint, after the key check.)
 """
 
 from __future__ import annotations

@@ -11,7 +11,6 @@ code, and the service refuses to start without one rather than serving predictio
 | ``CHURN_MAX_BODY_BYTES`` | ``4000000`` | larger request bodies get 413 before they are parsed |
 | ``CHURN_BATCH_WINDOW_MS`` | ``2`` | micro-batching window for ``/predict``; ``0`` scores each call on its own |
 | ``CHURN_BATCH_MAX_SIZE`` | ``64`` | a micro-batch is scored at once when it reaches this size |
-| ``CHURN_PREDICT_IN_THREAD`` | ``true`` | run the model in a worker thread instead of on the event loop |
 | ``CHURN_LOAD_RETRY_SECONDS`` | ``10`` | wait between attempts to load the model when there is none yet |
 | ``CHURN_TRACKING_URI`` | MLflow's default | where the registry lives (passed to the model loader) |
 | ``CHURN_MODEL_NAME`` | ``churn`` | the registered model whose ``champion`` is served |
@@ -39,7 +38,6 @@ ENVIRONMENT_VARIABLES = {
     "max_body_bytes": "CHURN_MAX_BODY_BYTES",
     "batch_window_ms": "CHURN_BATCH_WINDOW_MS",
     "batch_max_size": "CHURN_BATCH_MAX_SIZE",
-    "predict_in_thread": "CHURN_PREDICT_IN_THREAD",
     "load_retry_seconds": "CHURN_LOAD_RETRY_SECONDS",
     "tracking_uri": "CHURN_TRACKING_URI",
     "model_name": "CHURN_MODEL_NAME",
@@ -59,7 +57,6 @@ class ServiceSettings(BaseModel):
     max_body_bytes: int = Field(default=4_000_000, ge=1_000)
     batch_window_ms: float = Field(default=2.0, ge=0, le=1000)
     batch_max_size: int = Field(default=64, ge=1)
-    predict_in_thread: bool = True
     load_retry_seconds: float = Field(default=10.0, gt=0)
     tracking_uri: str | None = None
     model_name: str = "churn"
