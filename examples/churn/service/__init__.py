@@ -11,5 +11,6 @@ Start it with ``churn serve`` or ``uvicorn churn.service.app:create_app --factor
 - :mod:`~churn.service.logging_setup`: one JSON object per log line, with the request id.
 - :mod:`~churn.service.middleware`: request id, access log and request metrics for every request.
 - :mod:`~churn.service.errors`: bad input becomes a 4xx that names the field, never a 500.
+- :mod:`~churn.service.routes`: ``/health``, ``/ready``, ``/predict``, ``/predict/batch``.
 - :mod:`~churn.service.app`: the app factory that wires them together.
 """

@@ -8,18 +8,19 @@ eight times; in one batch they pay it once. The batcher holds each request for a
 concurrent requests can join, and scores at once when ``CHURN_BATCH_MAX_SIZE`` are waiting.
 
 Measured with ``benchmarks/serving.py`` (one uvicorn worker, 8 wrk connections, 2-CPU VM whose
-bare FastAPI yardstick varied between 1,800 and 3,600 req/s from run to run):
+bare FastAPI yardstick varied between 1,800 and 3,600 req/s from run to run; ranges over 3-6 runs):
 
 | model behind ``/predict`` | one call per request | micro-batching (2 ms) |
 |---|---|---|
-| fake, 8 ms CPU per call (holds the GIL) | 136 req/s, p99 84 ms | 518 req/s, p99 18 ms |
-| scikit-learn pipeline (``SklearnPredictor``) | 37 req/s, p99 379 ms | 265 req/s, p99 58 ms |
-| ONNX Runtime (``OnnxPredictor``, the served model) | 810-1,050 req/s, p99 13-19 ms | 1,050-1,250 req/s, p99 9-11 ms |
+| fake, 8 ms CPU per call (holds the GIL) | 119-136 req/s, p99 84-127 ms | 455-529 req/s, p99 18-27 ms |
+| scikit-learn pipeline (``SklearnPredictor``) | 33-39 req/s, p99 360-380 ms | 163-327 req/s, p99 54-72 ms |
+| ONNX Runtime (``OnnxPredictor``, the served model) | 810-1,065 req/s, p99 13-19 ms | 1,050-1,250 req/s, p99 9-11 ms |
 
 Decision: batching is on by default. With the ONNX model a call costs ~0.13 ms for one row and
 ~0.19 ms for eight, so batching gains only 0-40 % (the time goes into HTTP and validation), but it
-never lost in our runs and it lowers p99; with a model whose call is expensive it is the
-difference between missing and meeting the target. A shorter window is not better: with the 8 ms
+was never slower in our runs and it lowers p99; with a model whose call is expensive it multiplies
+throughput by 4-8 and divides p99 by 4-6 (still not enough for the scikit-learn pipeline on this
+VM, which is why the service scores with the ONNX copy). A shorter window is not better: with the 8 ms
 fake, 0.5 ms and 1 ms windows split the eight requests into two batches (386 and 345 req/s); 4 ms
 only adds waiting (437 req/s). ``CHURN_BATCH_WINDOW_MS=0`` turns batching off.
 
