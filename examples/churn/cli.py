@@ -112,9 +112,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    from churn.service.settings import ServiceSettings
+
     config = _config(args)
     os.environ.setdefault("CHURN_TRACKING_URI", config.tracking.uri)
     os.environ.setdefault("CHURN_MODEL_NAME", config.tracking.registered_model)
+    ServiceSettings.from_env()  # fail here, with the variable's name, rather than inside uvicorn
     uvicorn.run("churn.service.app:create_app", factory=True, host=args.host, port=args.port, log_config=None)
     return EXIT_OK
 
@@ -177,12 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     from churn.ingest import DataError
     from churn.predict import PredictionInputError
     from churn.registry import RegistryError
+    from churn.service.settings import SettingsError
     from churn.validate import ValidationFailed
 
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (ConfigError, DataError) as error:
+    except (ConfigError, DataError, SettingsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except ValidationFailed as error:

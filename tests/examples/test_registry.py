@@ -123,3 +123,9 @@ def test_cli_help_for_every_command(capsys):
             main([command, "--help"])
         assert caught.value.code == 0
         assert command in capsys.readouterr().out
+
+
+def test_cli_serve_without_an_api_key_says_which_variable(monkeypatch, capsys):
+    monkeypatch.delenv("CHURN_API_KEY", raising=False)
+    assert main(["serve", "--port", "1"]) == EXIT_BAD_INPUT
+    assert "CHURN_API_KEY is required" in capsys.readouterr().err
