@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve write test check build bench slides-pdf quiz-export clean
+.PHONY: serve write test check build links weight bench slides-pdf quiz-export clean
 
 $(STAMP): pyproject.toml examples/pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,14 @@ check: $(STAMP)
 ## build: the strict site build into site/
 build: $(STAMP)
 	$(BIN)/mkdocs build --strict
+
+## links: strict build, then check every internal link and anchor; external links listed in dist/external-links.txt
+links: build
+	$(BIN)/course links site --external-report dist/external-links.txt
+
+## weight: strict build, then page weights (gzip) per page type and the search index size
+weight: build
+	$(BIN)/python benchmarks/site_weight.py site
 
 ## bench: build-time, deck and reload benchmarks
 bench: $(STAMP)

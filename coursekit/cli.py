@@ -1,4 +1,4 @@
-"""The ``course`` command: check sources, scaffold a lecture, export quizzes, export PDF decks.
+"""The ``course`` command: check sources, scaffold a lecture, export quizzes and PDF decks, check links.
 
 Exit codes: 0 success, 1 the course sources have problems, 2 bad command-line arguments or a
 missing tool.
@@ -7,6 +7,7 @@ missing tool.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 from coursekit.catalog import load_catalog
 from coursekit.course import Course, Paths, load_course
 from coursekit.lectures import LECTURE_ID
+from coursekit.linkcheck import check_site
 from coursekit.problems import CourseError
 from coursekit.quizzes.gift import bank_to_gift
 from coursekit.slides import marp
@@ -118,6 +120,21 @@ def _slides_pdf(args: argparse.Namespace) -> int:
     return 0
 
 
+def _links(args: argparse.Namespace) -> int:
+    site = args.site.resolve()
+    if not (site / "index.html").is_file():
+        print(f"error: {args.site} is not a built site (no index.html); run 'make build' first", file=sys.stderr)
+        return 2
+    report = check_site(site, args.site_url)
+    args.external_report.parent.mkdir(parents=True, exist_ok=True)
+    args.external_report.write_text(report.external_report(), encoding="utf-8")
+    for message in report.broken:
+        print(message, file=sys.stderr)
+    print(f"{report.pages} pages, {report.internal} internal links, {len(report.broken)} broken; "
+          f"{len(report.external)} external links listed in {args.external_report}")
+    return 1 if report.broken else 0
+
+
 def _write_pdf_sources(course: Course, root: Path) -> dict[str, Path]:
     """Deck sources whose Mermaid scripts load from local files (the PDF is rendered from a file, not the site)."""
     assets = root / ".cache" / "pdf-assets"
@@ -148,6 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
     pdf.add_argument("--output", type=Path, default=Path("dist/slides"), help="output folder")
     pdf.add_argument("--browser", help="Chromium executable (default: found on PATH)")
     pdf.set_defaults(run=_slides_pdf)
+    links = commands.add_parser("links", help="check internal links and anchors of a built site; list external ones")
+    links.add_argument("site", type=Path, nargs="?", default=Path("site"), help="built site folder (default: site)")
+    links.add_argument("--site-url", default=os.environ.get("SITE_URL", "http://127.0.0.1:8000/"),
+                       help="address the site is published at (default: $SITE_URL or http://127.0.0.1:8000/)")
+    links.add_argument("--external-report", type=Path, default=Path("dist/external-links.txt"),
+                       help="where to write the list of external links (default: dist/external-links.txt)")
+    links.set_defaults(run=_links)
     return parser
 
 

@@ -230,6 +230,7 @@ def quiz_page(course: Course, section_number: int) -> str:
         links[lecture.id] = f'<a href="{href}">{lecture.id} {lecture.meta.title}</a>'
     gift = relative_url(gift_src(section_number), url)
     intro = (
+        "---\nsearch:\n  exclude: true  # the explanations would give the answers away in search results\n---\n\n"
         f"# Section {section_number} quiz: {section.title}\n\n"
         f"{len(loaded.bank.questions)} questions on the lectures of "
         f"[Section {section_number}]({relative_md(section_index_src(section), src)}). Answer, press "

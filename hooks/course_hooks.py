@@ -6,6 +6,7 @@
   exports and the local Mermaid copy.
 - on_page_markdown: put the generated header on lecture pages and remove the slide markers.
 - on_page_context: point "edit this page" of generated pages at the file to edit.
+- on_post_page: apply the accessibility fixes of ``coursekit.a11y`` to the rendered HTML.
 - on_post_build: build the decks (one Marp run, changed decks only) into ``site/slides/``; under
   ``mkdocs serve`` the conversion runs in the background so the page reload does not wait.
 """
@@ -25,7 +26,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from coursekit import pages
+from coursekit import a11y, pages
 from coursekit.course import Course, load_course
 from coursekit.problems import CourseError
 from coursekit.quizzes.gift import bank_to_gift
@@ -117,6 +118,11 @@ def on_page_context(context: dict, page: Page, config: MkDocsConfig, nav: object
     else:
         page.edit_url = base + "course.yml"
     return context
+
+
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    """Apply the accessibility fixes of coursekit.a11y to every built page."""
+    return a11y.patch_page(output)
 
 
 def on_post_build(config: MkDocsConfig) -> None:

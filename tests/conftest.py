@@ -1,10 +1,15 @@
-"""Shared fixtures: the repository root and a throw-away course tree for bad-input tests."""
+"""Shared fixtures: the repository root, a throw-away course tree, the built site, a server and Chromium."""
 
 from __future__ import annotations
 
+import functools
+import http.server
+import os
+import re
 import shutil
 import textwrap
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -54,16 +59,109 @@ def course_tree(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
+def site_server(tmp_path_factory) -> Iterator[tuple[Path, http.server.ThreadingHTTPServer]]:
+    """A folder for the built site and an HTTP server already bound to a free port of 127.0.0.1.
+
+    The port is known before the build so that the site is built for the address it is served at:
+    Material's instant navigation only intercepts links whose address matches the sitemap.
+    """
+    site = tmp_path_factory.mktemp("site")
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    yield site, httpd
+    httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def built_site(site_server) -> Path:
     """Run the strict MkDocs build once per test session; return the site directory."""
-    import os
     import subprocess
     import sys
 
-    site = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "NBCONVERT_DISABLE_CONFIG_EXPORTERS": "1"}
+    site, httpd = site_server
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "NBCONVERT_DISABLE_CONFIG_EXPORTERS": "1",
+           "SITE_URL": f"http://127.0.0.1:{httpd.server_address[1]}/"}
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
                             cwd=ROOT, capture_output=True, text=True, env=env, check=False)
     assert result.returncode == 0, f"strict build failed:\n{result.stdout}\n{result.stderr}"
     return site
+
+
+CHROMIUM = os.environ.get("COURSE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+DECK_PAGE = re.compile(r"^slides/[^/]+/index\.html$")
+
+
+def site_pages(site: Path) -> list[str]:
+    """Site-relative paths of every page of the built site (decks and the 404 page excluded)."""
+    found = (path.relative_to(site).as_posix() for path in site.rglob("index.html"))
+    return sorted(path for path in found if not DECK_PAGE.match(path))
+
+
+def deck_pages(site: Path) -> list[str]:
+    """Site-relative paths of every slide deck of the built site."""
+    return sorted(path.relative_to(site).as_posix() for path in site.glob("slides/*/index.html"))
+
+
+def page_url(server: str, relative: str) -> str:
+    """URL of a site-relative ``.../index.html`` path on the test server."""
+    return f"{server}/{relative.removesuffix('index.html')}"
+
+
+@pytest.fixture(scope="session")
+def server(site_server, built_site: Path) -> Iterator[str]:
+    """Serve the built site on 127.0.0.1 for the browser tests; return its base URL (no trailing slash)."""
+    _, httpd = site_server
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright; the test is skipped with the reason when it is missing."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}; install Debian's chromium or set COURSE_CHROMIUM")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh tab (1280x720) that records requests leaving the server, console errors and page errors.
+
+    ``page.outside`` lists URLs requested from anywhere but the test server; ``page.errors`` the
+    console errors and uncaught exceptions; ``page.requests`` every URL requested. Clear them between
+    visits with ``page.forget()``.
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    tab = context.new_page()
+    tab.outside, tab.errors, tab.requests = [], [], []
+
+    def on_request(request) -> None:
+        tab.requests.append(request.url)
+        if not request.url.startswith((server, "data:", "blob:", "about:")):
+            tab.outside.append(request.url)
+
+    def forget() -> None:
+        tab.outside.clear()
+        tab.errors.clear()
+        tab.requests.clear()
+
+    tab.on("request", on_request)
+    tab.on("console", lambda message: tab.errors.append(message.text) if message.type == "error" else None)
+    tab.on("pageerror", lambda error: tab.errors.append(f"uncaught: {error}"))
+    tab.forget = forget
+    yield tab
+    context.close()

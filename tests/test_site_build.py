@@ -76,7 +76,20 @@ def test_mermaid_is_local_and_fonts_are_not_fetched(built_site):
 
 def test_lecture_diagrams_use_materials_mermaid_fence(built_site):
     pages = [page.read_text(encoding="utf-8") for page in (built_site / "course").rglob("index.html")]
-    assert any('<pre class="mermaid"><code>' in page for page in pages)
+    assert any('<pre class="mermaid" data-search-exclude><code>' in page for page in pages)
+    assert not any('src="../../../assets/javascripts/mermaid.min.js"' in page for page in pages), (
+        "Mermaid must load on demand (mermaid-loader.js), not on every page")
+
+
+def test_search_index_leaves_out_quiz_answers_and_diagram_source(built_site):
+    import json
+
+    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    locations = {entry["location"].split("#")[0] for entry in index["docs"]}
+    assert any(location.startswith("course/") for location in locations)
+    assert not any(location.startswith("quizzes/") for location in locations), "quiz explanations give answers away"
+    lectures = [entry for entry in index["docs"] if entry["location"].startswith("course/")]
+    assert not any("accTitle:" in entry["text"] for entry in lectures), "Mermaid source is search noise"
 
 
 def test_api_reference_and_notebook(built_site):

@@ -1,0 +1,95 @@
+"""Page weight of the built site: what a browser transfers on a first visit, gzip-compressed.
+
+Used by ``benchmarks/site_weight.py`` (``make weight``) to report the figures and by the browser
+tests to enforce the budgets. The browser side needs Playwright (the ``test`` extra).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: Resource types that count towards the page-weight budget (HTML, CSS and JavaScript).
+COUNTED_TYPES = {"document", "stylesheet", "script"}
+#: The search index is fetched by the search worker on first use; it has its own figure.
+SEARCH_INDEX = "search/search_index.json"
+#: Budget for a lecture page without diagrams, gzip bytes (HTML + CSS + JS, search index excluded).
+LECTURE_PAGE_BUDGET = 120 * 1024
+
+
+def gzip_size(data: bytes) -> int:
+    """Size of ``data`` after gzip at level 6, the usual setting of web servers."""
+    return len(gzip.compress(data, compresslevel=6, mtime=0))
+
+
+@dataclass
+class PageWeight:
+    """What one page load transferred, by URL, with gzip sizes."""
+
+    url: str
+    resources: dict[str, tuple[str, int]] = field(default_factory=dict)  # url -> (resource type, gzip bytes)
+
+    @property
+    def counted(self) -> int:
+        """Gzip bytes of HTML, CSS and JavaScript, the search index excluded."""
+        return sum(size for url, (kind, size) in self.resources.items()
+                   if kind in COUNTED_TYPES and SEARCH_INDEX not in url)
+
+    def largest(self, count: int = 5) -> list[tuple[str, int]]:
+        """The largest counted resources, to say what to trim when a budget fails."""
+        rows = [(url, size) for url, (kind, size) in self.resources.items()
+                if kind in COUNTED_TYPES and SEARCH_INDEX not in url]
+        return sorted(rows, key=lambda row: -row[1])[:count]
+
+    def requested(self, fragment: str) -> bool:
+        """Whether any resource URL contains ``fragment`` (e.g. ``mermaid.min.js``)."""
+        return any(fragment in url for url in self.resources)
+
+
+def measure(page: Any, url: str) -> PageWeight:
+    """Load ``url`` in a fresh Playwright ``page`` (empty cache) and record every response.
+
+    Waits until the network is idle and every diagram is drawn, so lazily loaded scripts (Mermaid,
+    the search worker) count.
+    """
+    weight = PageWeight(url)
+
+    def record(response: Any) -> None:
+        try:
+            body = response.body()
+        except Exception:  # redirects and aborted requests have no body
+            return
+        weight.resources[response.url] = (response.request.resource_type, gzip_size(body))
+
+    page.on("response", record)
+    page.goto(url, wait_until="networkidle")
+    if page.query_selector(".mermaid"):
+        page.wait_for_function("() => document.querySelectorAll('pre.mermaid').length === 0", timeout=20_000)
+        page.wait_for_load_state("networkidle")
+    page.remove_listener("response", record)
+    return weight
+
+
+@dataclass(frozen=True)
+class SearchIndexSize:
+    """Size of the search index and what fills it."""
+
+    raw: int
+    gzipped: int
+    entries: int
+    by_page: list[tuple[str, int]]
+
+
+def search_index_size(site: Path) -> SearchIndexSize:
+    """Measure ``search/search_index.json`` of a built site, with the bytes each page contributes."""
+    data = (site / SEARCH_INDEX).read_bytes()
+    index = json.loads(data)
+    by_page: dict[str, int] = {}
+    for entry in index["docs"]:
+        page = entry["location"].split("#")[0] or "(home)"
+        by_page[page] = by_page.get(page, 0) + len(json.dumps(entry))
+    ranked = sorted(by_page.items(), key=lambda row: -row[1])
+    return SearchIndexSize(len(data), gzip_size(data), len(index["docs"]), ranked)

@@ -1,0 +1,121 @@
+"""Every slide deck in real Chromium: each slide fits its 16:9 frame, diagrams render, every slide with
+prose has presenter notes, and a deck requests nothing but its own site's files."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from coursekit.course import load_course
+from coursekit.slides.build import deck_sources
+from tests.conftest import CHROMIUM, deck_pages, page_url
+
+pytestmark = [pytest.mark.browser, pytest.mark.build]
+
+OVERFLOW = """() => {
+  const found = [];
+  document.querySelectorAll('svg[data-marpit-svg]').forEach((svg, index) => {
+    svg.style.display = 'block';
+    const section = svg.querySelector('section');
+    const frame = section.getBoundingClientRect();
+    const scale = frame.height / 720;
+    let worst = 0, element = '';
+    section.querySelectorAll('*').forEach(node => {
+      if (node.closest('footer')) return;
+      const box = node.getBoundingClientRect();
+      if (box.width === 0 && box.height === 0) return;
+      const over = Math.max(box.bottom - frame.bottom, box.right - frame.right) / scale;
+      if (over > worst) {
+        worst = over;
+        element = node.tagName.toLowerCase() + ' "' + node.textContent.trim().slice(0, 40) + '"';
+      }
+    });
+    if (worst > 1) {
+      const heading = section.querySelector('h1, h2');
+      found.push({slide: index + 1, heading: heading ? heading.textContent : '', px: Math.round(worst), element});
+    }
+  });
+  return found;
+}"""
+
+NOTES = """() => Object.fromEntries([...document.querySelectorAll('.bespoke-marp-note')]
+    .map(note => [note.dataset.index, note.textContent.trim().length]))"""
+
+DIAGRAMS_DONE = "() => [...document.querySelectorAll('pre.mermaid')].every(p => p.querySelector('svg'))"
+DECK_FILES = ("/index.html", "/", "/mermaid.min.js", "/deck-mermaid.js", "/favicon.ico")
+NOTES_COMMENT = re.compile(r"^<!--\n", re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def decks(root, built_site) -> dict[str, dict]:
+    """For every lecture: its deck page and, per slide of the generated deck, whether it has notes."""
+    course = load_course(root)
+    found = {}
+    for lecture_id, source in deck_sources(course).items():
+        body = source.split("\n---\n", 1)[1]
+        slides = body.split("\n\n---\n\n")
+        lecture = next(item for item in course.lectures if item.id == lecture_id)
+        found[lecture_id] = {"page": f"slides/{lecture_id}/index.html", "src": lecture.src_uri,
+                             "notes": [bool(NOTES_COMMENT.search(slide)) for slide in slides]}
+    assert sorted(item["page"] for item in found.values()) == deck_pages(built_site)
+    return found
+
+
+def test_every_deck_fits_renders_and_has_notes(page, server, decks):
+    overflows, failures = [], []
+    for lecture_id, deck in decks.items():
+        page.forget()
+        page.goto(page_url(server, deck["page"]), wait_until="networkidle")
+        where = f"deck {lecture_id} ({deck['src']})"
+        if page.query_selector("pre.mermaid"):
+            try:
+                page.wait_for_function(DIAGRAMS_DONE, timeout=20_000)
+            except Exception:
+                failures.append(f"{where}: a Mermaid diagram did not render (rule: diagrams render in decks)")
+        slides = page.locator("svg[data-marpit-svg]").count()
+        if slides != len(deck["notes"]):
+            failures.append(f"{where}: {slides} slides in the HTML, {len(deck['notes'])} generated")
+        notes = page.evaluate(NOTES)
+        for index, has_prose in enumerate(deck["notes"]):
+            if has_prose and not notes.get(str(index)):
+                failures.append(f"{where} slide {index + 1}: the page has prose for it but the deck shows no "
+                                "presenter notes (rule: every slide with prose has notes)")
+        for slide in page.evaluate(OVERFLOW):
+            overflows.append((slide["px"], f"{where} slide {slide['slide']} ({slide['heading']!r}): "
+                                           f"{slide['element']} overflows the 16:9 frame by {slide['px']} px; "
+                                           "shorten it or split it with <!-- slides: break -->"))
+        if page.outside:
+            failures.append(f"{where}: requests left 127.0.0.1: {page.outside[:3]}")
+        others = [url for url in page.requests if not url.endswith(DECK_FILES)]
+        if others:
+            failures.append(f"{where}: loads more than its own site's deck files: {others[:3]}")
+        if page.errors:
+            failures.append(f"{where}: console errors: {page.errors[:3]}")
+    worst_first = [message for _, message in sorted(overflows, key=lambda item: -item[0])]
+    assert not failures + worst_first, "\n".join(failures + worst_first)
+
+
+def test_a_deck_without_diagrams_makes_no_request_but_itself(page, server, decks, built_site):
+    plain = [deck for deck in decks.values() if 'class="mermaid"' not in (built_site / deck["page"]).read_text()]
+    if not plain:
+        pytest.skip("every deck has a diagram")
+    page.goto(page_url(server, plain[0]["page"]), wait_until="networkidle")
+    assert [url for url in page.requests if not url.endswith("/favicon.ico")] == [page_url(server, plain[0]["page"])]
+
+
+def test_pdf_export_writes_one_pdf_per_lecture(browser, course_tree, root, tmp_path):
+    """``course slides-pdf`` (``make slides-pdf``) renders every deck to PDF with Chromium."""
+    from coursekit.cli import main
+    from tests.conftest import GOOD_FRONT_MATTER
+
+    diagram = "\n## Flow\n\n```mermaid\nflowchart LR\n    accTitle: t\n    accDescr: d\n    a --> b\n```\n"
+    tree = course_tree({"docs/course/01-big-picture/1.1-a.md": GOOD_FRONT_MATTER + diagram})
+    (tree / "node_modules").symlink_to(root / "node_modules")
+    (tree / "docs" / "assets" / "javascripts").mkdir(parents=True)
+    (tree / "docs/assets/javascripts/deck-mermaid.js").write_text((root / "docs/assets/javascripts/deck-mermaid.js")
+                                                                   .read_text())
+    output = tmp_path / "pdf"
+    assert main(["--root", str(tree), "slides-pdf", "--browser", CHROMIUM, "--output", str(output)]) == 0
+    pdf = output / "1.1-a.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5_000
