@@ -1,4 +1,4 @@
-"""Load the whole course (catalogue, lectures, quiz banks) and check it as one unit.
+"""Load the whole course (catalogue, lectures, quiz banks, glossary) and check it as one unit.
 
 ``load_course`` is what the MkDocs hooks, the ``course check`` command and the tests call. It
 collects every problem in every file before failing, so a contributor fixes them in one pass.
@@ -13,6 +13,7 @@ from pathlib import Path
 
 from coursekit.catalog import Catalog, Section, load_catalog
 from coursekit.codefences import check_python_fences
+from coursekit.glossary import Glossary, load_glossary
 from coursekit.lectures import Lecture, id_key, lecture_files, read_lecture
 from coursekit.problems import CourseError, Problem, display_path
 from coursekit.quizzes.bank import LoadedBank, load_bank
@@ -42,6 +43,11 @@ class Paths:
         return self.root / "course.yml"
 
     @property
+    def glossary(self) -> Path:
+        """The glossary terms, ``glossary.yml``."""
+        return self.root / "glossary.yml"
+
+    @property
     def quizzes(self) -> Path:
         """The quiz banks folder."""
         return self.root / "quizzes"
@@ -56,6 +62,7 @@ class Course:
     lectures: list[Lecture]
     views: dict[str, Views]
     banks: dict[int, LoadedBank] = field(default_factory=dict)
+    glossary: Glossary = field(default_factory=lambda: Glossary([]))
 
     def lecture(self, lecture_id: str) -> Lecture | None:
         """Return the lecture with this id, or ``None``."""
@@ -185,6 +192,8 @@ def load_course(root: Path) -> Course:
         if loaded is not None:
             banks[loaded.section] = loaded
     problems.extend(_check_banks(banks, lectures, catalog, paths))
-    if problems:
+    glossary, found = load_glossary(paths.glossary, paths.root, {lecture.id for lecture in lectures})
+    problems.extend(found)
+    if problems or glossary is None:
         raise CourseError(problems)
-    return Course(paths, catalog, lectures, views, banks)
+    return Course(paths, catalog, lectures, views, banks, glossary)

@@ -2,9 +2,10 @@
 
 - on_config: load and check the whole course (a bad file fails the build, one line per problem)
   and expand the ``course/`` nav entry into the generated sections.
-- on_files: add the generated pages (syllabus, section pages, quiz pages, slides index), the GIFT
+- on_files: add the generated pages (syllabus, section pages, quiz pages, slides index, glossary), the GIFT
   exports and the local Mermaid copy.
-- on_page_markdown: put the generated header on lecture pages and remove the slide markers.
+- on_page_markdown: put the generated header on lecture pages, remove the slide markers and link
+  the first use of each glossary term.
 - on_page_context: point "edit this page" of generated pages at the file to edit.
 - on_post_page: apply the accessibility fixes of ``coursekit.a11y`` to the rendered HTML.
 - on_post_build: build the decks (one Marp run, changed decks only) into ``site/slides/``; under
@@ -28,6 +29,7 @@ from mkdocs.structure.pages import Page
 
 from coursekit import a11y, pages
 from coursekit.course import Course, load_course
+from coursekit.glossary import GLOSSARY_PAGE, glossary_page, link_first_uses
 from coursekit.problems import CourseError
 from coursekit.quizzes.gift import bank_to_gift
 from coursekit.slides.background import WORKER
@@ -78,6 +80,11 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         assert section is not None
         generated[pages.quiz_src(number)] = pages.quiz_page(course, number)
         generated[pages.gift_src(number)] = bank_to_gift(loaded, f"Section {number} quiz: {section.title}")
+    lecture_links = {}
+    for lecture in course.lectures:
+        link = pages.relative_md(lecture.src_uri, GLOSSARY_PAGE)
+        lecture_links[lecture.id] = f"[{lecture.id} {lecture.meta.title}]({link})"
+    generated[GLOSSARY_PAGE] = glossary_page(course.glossary, lecture_links)
     # CONTRIBUTING.md is the contributor guide on GitHub and on the site alike.
     generated[CONTRIBUTING_PAGE] = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
     for src_uri, content in generated.items():
@@ -101,7 +108,9 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
         return markdown
     repository = config.extra.get("repository")
     repo = repository.rstrip("/") + "/blob/main" if repository else None
-    return pages.lecture_header(course, lecture, repo) + course.views[lecture.id].page
+    body = link_first_uses(course.views[lecture.id].page, course.glossary,
+                           pages.relative_md(GLOSSARY_PAGE, lecture.src_uri))
+    return pages.lecture_header(course, lecture, repo) + body
 
 
 def on_page_context(context: dict, page: Page, config: MkDocsConfig, nav: object) -> dict:

@@ -97,3 +97,21 @@ def test_api_reference_and_notebook(built_site):
     assert "check_record" in reference and "Check one customer record against the contract" in reference
     notebook = html(built_site, "notebooks/contract_tour")
     assert "21 columns, 19 features" in notebook, "the notebook should be executed during the build"
+
+
+def test_glossary_page_and_every_term_linked_on_the_lecture_that_teaches_it(root, built_site):
+    from coursekit.course import load_course
+
+    course = load_course(root)
+    glossary = html(built_site, "glossary")
+    assert len(course.glossary.terms) >= 30
+    problems = []
+    for term in course.glossary.terms:
+        assert f'id="{term.anchor}"' in glossary, term.term
+        if term.lecture:
+            lecture = course.lecture(term.lecture)
+            page = html(built_site, lecture.src_uri.removesuffix(".md"))
+            if f'glossary/#{term.anchor}" title="' not in page:
+                problems.append(f"glossary.yml: {term.term!r} names lecture {term.lecture}, whose page never uses "
+                                "the term or an alias in prose; fix the lecture field or add an alias")
+    assert not problems, "\n".join(problems)
