@@ -59,7 +59,10 @@ Never on a slide.
     python examples/lectures/s01/peek_contract.py
     ```
 
-    You should see 21 lines.
+    You should see 21 lines,
+    one per column of the contract.
+
+2. Read the last line.
 
 ## Key takeaways
 
@@ -120,7 +123,10 @@ def test_lead_slide_skip_lab_takeaways_and_reading(course_tree):
     assert not any("Hidden on slides" in slide for slide in slides)
     lab = next(slide for slide in slides if slide.startswith("## Lab"))
     assert "1. Run the script: `python examples/lectures/s01/peek_contract.py`" in lab
-    assert "You should see 21 lines." in lab.split("<!--", 1)[1]
+    slide_part, notes_part = lab.split("<!--", 1)
+    assert "You should see 21 lines, one per column of the contract." in notes_part
+    assert "one per column" not in slide_part, "a paragraph moved to the notes stays whole in the notes"
+    assert "2. Read the last line." in slide_part
     last = slides[-1]
     assert "_class: takeaways" in last and "- Takeaway one" in last
     assert "Further reading" in last.split("<!--", 1)[1]

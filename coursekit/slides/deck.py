@@ -67,28 +67,33 @@ def _trim_list(block: Block) -> tuple[list[str], list[str]]:
     items: list[str] = []
     notes: list[str] = []
     lines = list(block.lines)
-    index, previous_blank = 0, False
+    index, previous_blank, in_note = 0, False, False
     while index < len(lines):
         line = lines[index]
         fence = FENCE_OPEN.match(line)
         if LIST_ITEM.match(line):
             items.append(_plain_links(line.rstrip()))
+            in_note = False
         elif fence:
             marker = fence.group("fence")
             closing = next((j for j in range(index + 1, len(lines)) if lines[j].strip().startswith(marker)), len(lines))
             command = next((code.strip() for code in lines[index + 1:closing] if code.strip()), "")
             if items and command and "`" not in command and len(command) <= 70:
                 items[-1] += f" `{command}`"
-            index, previous_blank = closing + 1, False
+            index, previous_blank, in_note = closing + 1, False, False
             continue
         elif line.strip() == "":
             previous_blank = True
             index += 1
             continue
-        elif items and not previous_blank:
+        elif in_note and not previous_blank:
+            # the next line of a paragraph already moved to the notes
+            notes[-1] += " " + _note_text([line])
+        elif items and not previous_blank and not in_note:
             items[-1] += " " + _plain_links(line.strip())
         else:
             notes.append(_note_text([line]))
+            in_note = True
         previous_blank = False
         index += 1
     return items, [note for note in notes if note]

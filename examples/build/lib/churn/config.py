@@ -1,0 +1,120 @@
+"""The experiment configuration: one YAML file says what to train, on what, and how to judge it.
+
+Every run of ``churn train`` is described by such a file (``examples/configs/default.yaml`` is the
+default), so a run can be repeated exactly: same data, same config, same seed, same metrics. An
+unknown key is an error, not a silently ignored typo.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class ConfigError(ValueError):
+    """The configuration file is missing, not YAML, or has a wrong or unknown key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --8<-- [start:config]
+class DataConfig(_Strict):
+    """Where the training data comes from: a file, or the generator."""
+
+    path: str | None = Field(default=None, description="CSV or Parquet file of the contract's schema")
+    generated_rows: int = Field(default=10_000, ge=100, description="rows to generate when path is not set")
+    generator_seed: int = 42
+
+
+class ModelConfig(_Strict):
+    """Which estimator ends the pipeline, with its hyper-parameters."""
+
+    kind: Literal["logistic_regression", "random_forest", "hist_gradient_boosting"] = "logistic_regression"
+    params: dict[str, Any] = Field(default_factory=lambda: {"C": 1.0, "max_iter": 1000})
+
+
+class CostConfig(_Strict):
+    """The business cost of mistakes (lecture 4.2): a missed churner vs. a wasted retention offer."""
+
+    missed_churner: float = Field(default=500.0, gt=0, description="revenue lost when a churner is not contacted")
+    wasted_offer: float = Field(default=50.0, gt=0, description="cost of an offer to a customer who would stay")
+
+
+class PromotionConfig(_Strict):
+    """The gate a challenger must pass to become champion."""
+
+    metric: Literal["roc_auc", "pr_auc", "f1"] = "roc_auc"
+    margin: float = Field(default=0.002, ge=0, description="how much better than the champion it must be")
+    min_roc_auc: float = Field(default=0.75, ge=0, le=1)
+    min_pr_auc: float = Field(default=0.45, ge=0, le=1)
+
+
+class TrackingConfig(_Strict):
+    """Where runs and models are recorded."""
+
+    uri: str = "sqlite:///mlflow.db"
+    experiment: str = "churn"
+    registered_model: str = "churn"
+
+
+class ExperimentConfig(_Strict):
+    """A whole experiment: data, split, model, threshold, costs, promotion gate, tracking."""
+
+    data: DataConfig = DataConfig()
+    model: ModelConfig = ModelConfig()
+    test_size: float = Field(default=0.2, gt=0, lt=1)
+    seed: int = 42
+    threshold: float = Field(default=0.35, gt=0, lt=1, description="probability above which we call a customer")
+    costs: CostConfig = CostConfig()
+    promotion: PromotionConfig = PromotionConfig()
+    tracking: TrackingConfig = TrackingConfig()
+# --8<-- [end:config]
+
+    @model_validator(mode="after")
+    def _known_params(self) -> ExperimentConfig:
+        from churn.features import ESTIMATORS
+
+        allowed = ESTIMATORS[self.model.kind]().get_params()
+        unknown = sorted(set(self.model.params) - set(allowed))
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {unknown} for model.kind {self.model.kind!r}; "
+                             f"valid ones include {sorted(allowed)[:12]}")
+        return self
+
+
+def load_config(path: str | Path | None = None, **overrides: Any) -> ExperimentConfig:
+    """Read an experiment configuration from YAML (or the defaults when ``path`` is ``None``).
+
+    Args:
+        path: YAML file.
+        **overrides: Top-level keys to replace, e.g. ``seed=7`` from the command line.
+
+    Raises:
+        ConfigError: With the file and the dotted key of every problem.
+    """
+    data: dict[str, Any] = {}
+    if path is not None:
+        file = Path(path)
+        try:
+            loaded = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{file}: configuration file not found") from None
+        except yaml.YAMLError as error:
+            raise ConfigError(f"{file}: not valid YAML: {error}") from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"{file}: the top level must be a mapping of keys to values")
+        data = loaded or {}
+    data = {**data, **{key: value for key, value in overrides.items() if value is not None}}
+    try:
+        return ExperimentConfig.model_validate(data)
+    except ValidationError as error:
+        where = str(path) if path is not None else "configuration"
+        lines = [f"{where}: {'.'.join(str(p) for p in issue['loc']) or 'top level'}: "
+                 f"{'unknown key' if issue['type'] == 'extra_forbidden' else issue['msg']}"
+                 for issue in error.errors()]
+        raise ConfigError("\n".join(lines)) from None

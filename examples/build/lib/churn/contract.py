@@ -1,0 +1,181 @@
+"""The data contract of the churn project.
+
+A data contract is the written agreement between the team that produces a data set and the teams
+that consume it: which columns exist, what type each one has, which values are allowed. This
+module states the contract for the customer table of the public Telco customer-churn data set
+(21 columns) as plain, typed Python, so that the generator, the validator, the training pipeline
+and the API all read the same definition instead of each keeping its own copy.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# --8<-- [start:columns]
+YES_NO = ("Yes", "No")
+INTERNET_ADDON = ("Yes", "No", "No internet service")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the contract.
+
+    Attributes:
+        name: Column name exactly as it appears in the CSV header.
+        kind: ``"id"``, ``"category"``, ``"integer"`` or ``"number"``.
+        allowed: The allowed values of a categorical column (empty for other kinds).
+        minimum: Smallest allowed value of a numeric column.
+        maximum: Largest allowed value of a numeric column.
+        nullable: Whether the value may be missing.
+        description: What the column means, in one line.
+    """
+
+    name: str
+    kind: str
+    allowed: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    nullable: bool = False
+    description: str = ""
+# --8<-- [end:columns]
+
+
+# --8<-- [start:contract]
+CUSTOMER_CONTRACT: tuple[Column, ...] = (
+    Column("customerID", "id", description="Account identifier, e.g. 7590-VHVEG"),
+    Column("gender", "category", ("Female", "Male")),
+    Column("SeniorCitizen", "integer", minimum=0, maximum=1, description="1 if 65 or older"),
+    Column("Partner", "category", YES_NO),
+    Column("Dependents", "category", YES_NO),
+    Column("tenure", "integer", minimum=0, maximum=72, description="Months as a customer"),
+    Column("PhoneService", "category", YES_NO),
+    Column("MultipleLines", "category", ("Yes", "No", "No phone service")),
+    Column("InternetService", "category", ("DSL", "Fiber optic", "No")),
+    Column("OnlineSecurity", "category", INTERNET_ADDON),
+    Column("OnlineBackup", "category", INTERNET_ADDON),
+    Column("DeviceProtection", "category", INTERNET_ADDON),
+    Column("TechSupport", "category", INTERNET_ADDON),
+    Column("StreamingTV", "category", INTERNET_ADDON),
+    Column("StreamingMovies", "category", INTERNET_ADDON),
+    Column("Contract", "category", ("Month-to-month", "One year", "Two year")),
+    Column("PaperlessBilling", "category", YES_NO),
+    Column(
+        "PaymentMethod",
+        "category",
+        ("Electronic check", "Mailed check", "Bank transfer (automatic)", "Credit card (automatic)"),
+    ),
+    Column("MonthlyCharges", "number", minimum=0.0, maximum=200.0, description="Current bill"),
+    Column(
+        "TotalCharges",
+        "number",
+        minimum=0.0,
+        maximum=15_000.0,
+        nullable=True,
+        description="Billed so far; blank for customers in their first month",
+    ),
+    Column("Churn", "category", YES_NO, description="Target: left within the month"),
+)
+
+ID_COLUMN = "customerID"
+TARGET_COLUMN = "Churn"
+# --8<-- [end:contract]
+
+CUSTOMER_ID_PATTERN = re.compile(r"^\d{4}-[A-Z]{5}$")
+_BY_NAME: dict[str, Column] = {column.name: column for column in CUSTOMER_CONTRACT}
+
+
+def column_names() -> list[str]:
+    """Return the 21 column names in the order of the public data set's CSV header."""
+    return [column.name for column in CUSTOMER_CONTRACT]
+
+
+def feature_columns() -> list[str]:
+    """Return the columns a model may learn from: everything except the id and the target."""
+    return [name for name in column_names() if name not in (ID_COLUMN, TARGET_COLUMN)]
+
+
+def get_column(name: str) -> Column:
+    """Return the contract entry for ``name``.
+
+    Raises:
+        KeyError: If the contract has no such column; the message lists the known names.
+    """
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"no column {name!r} in the contract; known columns: {column_names()}") from None
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule in one record: which column, which rule, and what was found."""
+
+    column: str
+    rule: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.column}: {self.rule} ({self.detail})"
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def check_value(column: Column, value: Any) -> Violation | None:
+    """Check one value against its column's rules; return the violation or ``None``."""
+    if _is_missing(value):
+        return None if column.nullable else Violation(column.name, "required", "value is missing")
+    if column.kind == "id":
+        if not isinstance(value, str) or not CUSTOMER_ID_PATTERN.match(value):
+            return Violation(column.name, "format", f"{value!r} is not like 7590-VHVEG")
+        return None
+    if column.kind == "category":
+        if value not in column.allowed:
+            return Violation(column.name, "allowed values", f"{value!r} not in {list(column.allowed)}")
+        return None
+    return _check_number(column, value)
+
+
+def _check_number(column: Column, value: Any) -> Violation | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return Violation(column.name, "type", f"{value!r} is not a number")
+    if column.kind == "integer" and not number.is_integer():
+        return Violation(column.name, "type", f"{value!r} is not a whole number")
+    if column.minimum is not None and number < column.minimum:
+        return Violation(column.name, "range", f"{number:g} < minimum {column.minimum:g}")
+    if column.maximum is not None and number > column.maximum:
+        return Violation(column.name, "range", f"{number:g} > maximum {column.maximum:g}")
+    return None
+
+
+# --8<-- [start:check_record]
+def check_record(record: Mapping[str, Any], *, require_target: bool = True) -> list[Violation]:
+    """Check one customer record against the contract.
+
+    Args:
+        record: Column name to value, e.g. one row of the CSV as a dict.
+        require_target: Whether ``Churn`` must be present (training data) or not (scoring).
+
+    Returns:
+        Every violation found; an empty list means the record honours the contract.
+    """
+    expected = set(column_names()) if require_target else set(column_names()) - {TARGET_COLUMN}
+    violations = [Violation(name, "missing column", "not in record") for name in sorted(expected - set(record))]
+    violations += [Violation(name, "unknown column", "not in contract") for name in sorted(set(record) - set(_BY_NAME))]
+    for name in sorted(expected & set(record), key=column_names().index):
+        violation = check_value(_BY_NAME[name], record[name])
+        if violation is not None:
+            violations.append(violation)
+    return violations
+# --8<-- [end:check_record]

@@ -1,0 +1,169 @@
+"""``predict()``: load the champion model and score customers, from Python, the CLI or the API.
+
+The champion is found by its registry alias (``models:/churn@champion``), never by a version
+number written into code, so promoting or rolling back a model needs no code change. Inputs are
+checked with the same contract as the training data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from churn.contract import ID_COLUMN, TARGET_COLUMN, check_record
+from churn.features import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS, feature_frame
+
+DEFAULT_THRESHOLD = 0.35
+
+
+class PredictionInputError(ValueError):
+    """A record breaks the contract; the message lists every problem by record and column."""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The answer for one customer."""
+
+    customer_id: str
+    probability: float
+    churn: bool
+    model_version: str
+
+
+class Predictor(Protocol):
+    """What the service and the CLI need from a loaded model."""
+
+    model_version: str
+    threshold: float
+
+    def predict_frame(self, frame: pd.DataFrame) -> np.ndarray:
+        """Return P(churn) for each row of a validated customer frame."""
+        ...
+
+    def predict_records(self, records: Sequence[Mapping[str, Any]]) -> list[Prediction]:
+        """Return one prediction per raw customer record, in order."""
+        ...
+
+
+def total_charges(record: Mapping[str, Any]) -> float:
+    """TotalCharges with the validation rules for blanks: 0 in the first month, else tenure x monthly."""
+    value = record.get("TotalCharges")
+    missing = value is None or (isinstance(value, str) and not value.strip())
+    if missing or (isinstance(value, float) and value != value):
+        return 0.0 if float(record["tenure"]) == 0 else float(record["tenure"]) * float(record["MonthlyCharges"])
+    return float(value)
+
+
+def check_records(records: Sequence[Mapping[str, Any]]) -> None:
+    """Raise :class:`PredictionInputError` if any record breaks the contract (the target is not needed)."""
+    problems = []
+    for index, record in enumerate(records):
+        fields = {key: value for key, value in record.items() if key != TARGET_COLUMN}
+        problems += [f"record {index}: {violation}" for violation in check_record(fields, require_target=False)]
+    if problems:
+        raise PredictionInputError("; ".join(problems))
+
+
+# --8<-- [start:onnx_predictor]
+class OnnxPredictor:
+    """Scores with ONNX Runtime: one named input per feature column, no pandas on the hot path."""
+
+    def __init__(self, onnx_model: bytes, model_version: str, threshold: float = DEFAULT_THRESHOLD):
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1  # one request is tiny; threads only add overhead
+        self._session = onnxruntime.InferenceSession(onnx_model, options, providers=["CPUExecutionProvider"])
+        self.model_version = model_version
+        self.threshold = threshold
+
+    def _run(self, numbers: dict[str, list[float]], categories: dict[str, list[str]]) -> np.ndarray:
+        feed = {name: np.asarray(values, dtype=np.float32).reshape(-1, 1) for name, values in numbers.items()}
+        feed |= {name: np.asarray(values, dtype=object).reshape(-1, 1) for name, values in categories.items()}
+        return self._session.run(["probabilities"], feed)[0][:, 1]
+# --8<-- [end:onnx_predictor]
+
+    def predict_frame(self, frame: pd.DataFrame) -> np.ndarray:
+        """Return P(churn) for each row of a validated customer frame."""
+        features = feature_frame(frame)
+        return self._run({name: features[name].tolist() for name in NUMERIC_COLUMNS},
+                         {name: features[name].tolist() for name in CATEGORICAL_COLUMNS})
+
+    def predict_records(self, records: Sequence[Mapping[str, Any]]) -> list[Prediction]:
+        """Return one prediction per raw customer record (already type-checked), in order."""
+        numbers = {name: [float(record[name]) for record in records]
+                   for name in NUMERIC_COLUMNS if name != "TotalCharges"}
+        numbers["TotalCharges"] = [total_charges(record) for record in records]
+        categories = {name: [str(record[name]) for record in records] for name in CATEGORICAL_COLUMNS}
+        probabilities = self._run(numbers, categories)
+        return [Prediction(str(record.get(ID_COLUMN, "")), float(p), bool(p >= self.threshold), self.model_version)
+                for record, p in zip(records, probabilities, strict=True)]
+
+
+class SklearnPredictor:
+    """Scores with the registered scikit-learn pipeline itself (the reference the ONNX copy must match)."""
+
+    def __init__(self, pipeline: Any, model_version: str, threshold: float = DEFAULT_THRESHOLD):
+        self._pipeline = pipeline
+        self.model_version = model_version
+        self.threshold = threshold
+
+    def predict_frame(self, frame: pd.DataFrame) -> np.ndarray:
+        """Return P(churn) for each row of a validated customer frame."""
+        return self._pipeline.predict_proba(feature_frame(frame))[:, 1]
+
+    def predict_records(self, records: Sequence[Mapping[str, Any]]) -> list[Prediction]:
+        """Return one prediction per raw customer record, in order."""
+        frame = pd.DataFrame([{**record, "TotalCharges": total_charges(record)} for record in records])
+        probabilities = self.predict_frame(frame)
+        return [Prediction(str(record.get(ID_COLUMN, "")), float(p), bool(p >= self.threshold), self.model_version)
+                for record, p in zip(records, probabilities, strict=True)]
+
+
+# --8<-- [start:load_champion]
+def load_champion(tracking_uri: str | None = None, model_name: str = "churn", alias: str = "champion") -> Predictor:
+    """Load the model version the alias points at, as an ONNX predictor.
+
+    Raises:
+        LookupError: No version carries the alias yet (train and promote a model first).
+    """
+    from churn.registry import registry_client
+
+    client = registry_client(tracking_uri)
+    try:
+        version = client.get_model_version_by_alias(model_name, alias)
+    except Exception as error:  # MLflow raises RestException for a missing model or alias
+        raise LookupError(f"no model version of {model_name!r} has the alias {alias!r}: train and promote one "
+                          f"first (churn train, churn promote). MLflow said: {error}") from None
+    import mlflow
+
+    onnx_path = mlflow.artifacts.download_artifacts(run_id=version.run_id, artifact_path="onnx/model.onnx",
+                                                    tracking_uri=client.tracking_uri)
+    with open(onnx_path, "rb") as file:
+        onnx_model = file.read()
+    threshold = float(version.tags.get("threshold", DEFAULT_THRESHOLD))
+    return OnnxPredictor(onnx_model, model_version=str(version.version), threshold=threshold)
+# --8<-- [end:load_champion]
+
+
+def predict(records: Sequence[Mapping[str, Any]], predictor: Predictor | None = None, *,
+            tracking_uri: str | None = None, model_name: str = "churn") -> list[Prediction]:
+    """Check the records against the contract and score them with the champion.
+
+    Args:
+        records: Customer records: the contract's columns (``Churn`` is ignored if present).
+        predictor: A loaded predictor; by default the champion is loaded from the registry.
+        tracking_uri: Where the registry lives (default: MLflow's configured URI).
+        model_name: The registered model.
+
+    Raises:
+        PredictionInputError: A record breaks the contract.
+        LookupError: There is no champion yet.
+    """
+    check_records(records)
+    model = predictor or load_champion(tracking_uri, model_name)
+    return model.predict_records(records)

@@ -1,0 +1,92 @@
+"""Tracking: record a training run in MLflow and register its model as the new ``challenger``.
+
+Each run logs its parameters, metrics, plots, a fingerprint of the exact data it saw, the fitted
+pipeline (MLflow's scikit-learn flavour) and an ONNX copy for serving. The default store is a local
+SQLite file, so no server is needed; any tracking URI works by configuration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from churn.config import ExperimentConfig
+from churn.evaluate import save_plots
+from churn.features import feature_frame, target
+from churn.onnx_export import to_onnx
+from churn.registry import CHALLENGER, registry_client
+from churn.train import TrainResult
+
+# Given explicitly: otherwise MLflow spends seconds inferring them from the environment.
+PIP_REQUIREMENTS = ["scikit-learn==1.9.1", "pandas==3.1.1", "numpy==2.4.6"]
+
+
+@dataclass(frozen=True)
+class RegisteredRun:
+    """Where a run ended up: its id, the registered version and the model URI."""
+
+    run_id: str
+    version: str
+    model_uri: str
+
+
+def data_fingerprint(frame: pd.DataFrame) -> str:
+    """SHA-256 of the table's content (values and column names), independent of the row index."""
+    digest = hashlib.sha256(",".join(frame.columns).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _flat_params(config: ExperimentConfig) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else key, inner)
+        else:
+            flat[prefix] = value
+
+    walk("", config.model_dump())
+    return flat
+
+
+# --8<-- [start:log_run]
+def log_run(result: TrainResult, config: ExperimentConfig) -> RegisteredRun:
+    """Log a training run, register its model and point the ``challenger`` alias at it."""
+    import mlflow
+    from mlflow.models import infer_signature
+
+    client = registry_client(config.tracking.uri)
+    mlflow.set_tracking_uri(config.tracking.uri)
+    mlflow.set_experiment(config.tracking.experiment)
+    test_features = feature_frame(result.data.test)
+    fingerprint = data_fingerprint(pd.concat([result.data.train, result.data.test]).sort_index())
+    with mlflow.start_run() as run:
+        mlflow.log_params(_flat_params(config))
+        mlflow.log_metrics(result.metrics)
+        mlflow.set_tags({"data_fingerprint": fingerprint, "data_source": result.data.source,
+                         "rows_train": len(result.data.train), "rows_test": len(result.data.test)})
+        with tempfile.TemporaryDirectory() as folder:
+            probability = result.pipeline.predict_proba(test_features)[:, 1]
+            save_plots(target(result.data.test).to_numpy(), probability, config.threshold, Path(folder))
+            mlflow.log_artifacts(folder, artifact_path="plots")
+            mlflow.log_text(result.data.report.to_text(), "validation_report.txt")
+            (Path(folder) / "model.onnx").write_bytes(to_onnx(result.pipeline))
+            mlflow.log_artifact(str(Path(folder) / "model.onnx"), artifact_path="onnx")
+        info = mlflow.sklearn.log_model(
+            result.pipeline, name="model", pip_requirements=PIP_REQUIREMENTS,
+            signature=infer_signature(test_features.head(50), probability[:50]),
+            input_example=test_features.head(3), registered_model_name=config.tracking.registered_model)
+    version = str(info.registered_model_version)
+    name = config.tracking.registered_model
+    client.set_model_version_tag(name, version, "data_fingerprint", fingerprint)
+    client.set_model_version_tag(name, version, "threshold", str(config.threshold))
+    client.set_registered_model_alias(name, CHALLENGER, version)
+    return RegisteredRun(run.info.run_id, version, info.model_uri)
+# --8<-- [end:log_run]

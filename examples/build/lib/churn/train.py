@@ -1,0 +1,75 @@
+"""Training: validated data in, a fitted pipeline and its held-out evaluation out.
+
+Nothing here talks to MLflow; :mod:`churn.tracking` records what this module produces. That keeps
+training testable on its own and lets the same code run with any tracking backend.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+
+from churn.config import ExperimentConfig
+from churn.evaluate import evaluate
+from churn.features import build_pipeline, feature_frame, target
+from churn.generate import generate_customers
+from churn.ingest import load_table
+from churn.validate import ValidationReport, validate_or_raise
+
+
+@dataclass
+class TrainingData:
+    """A validated table split into training and held-out evaluation parts."""
+
+    train: pd.DataFrame
+    test: pd.DataFrame
+    report: ValidationReport
+    source: str
+
+
+@dataclass
+class TrainResult:
+    """What one training run produced."""
+
+    pipeline: Pipeline
+    metrics: dict[str, float]
+    data: TrainingData
+    seconds: float
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+# --8<-- [start:load_data]
+def load_training_data(config: ExperimentConfig, path: str | Path | None = None) -> TrainingData:
+    """Load (or generate) the data, validate it against the contract, and split it.
+
+    Raises:
+        churn.ingest.DataError: The file is missing or unreadable.
+        churn.validate.ValidationFailed: The data breaks a fatal rule; nothing is trained.
+    """
+    source = path or config.data.path
+    if source is not None:
+        raw = load_table(source)
+    else:
+        raw = generate_customers(config.data.generated_rows, seed=config.data.generator_seed)
+    clean, report = validate_or_raise(raw)
+    train, test = train_test_split(clean, test_size=config.test_size, random_state=config.seed,
+                                   stratify=clean["Churn"])
+    return TrainingData(train, test, report, str(source or f"generated:{config.data.generated_rows}"))
+# --8<-- [end:load_data]
+
+
+# --8<-- [start:train]
+def train(config: ExperimentConfig, data: TrainingData) -> TrainResult:
+    """Fit the configured pipeline on the training part and evaluate it on the held-out part."""
+    started = time.perf_counter()
+    pipeline = build_pipeline(config.model.kind, config.model.params, seed=config.seed)
+    pipeline.fit(feature_frame(data.train), target(data.train))
+    probability = pipeline.predict_proba(feature_frame(data.test))[:, 1]
+    metrics = evaluate(target(data.test).to_numpy(), probability, config.threshold, config.costs)
+    return TrainResult(pipeline, metrics, data, time.perf_counter() - started)
+# --8<-- [end:train]
