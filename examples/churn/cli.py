@@ -4,7 +4,8 @@ Exit codes:
     0  success
     1  refused: the data broke a fatal validation rule, the promotion gate said no,
        or a record to score breaks the contract
-    2  bad input: wrong arguments, a missing or unreadable file, an invalid configuration
+    2  bad input: wrong arguments, a missing or unreadable file, an invalid configuration,
+       a missing setting, a port already in use
     3  registry state: nothing to promote, no champion to score with, nothing to roll back to
 """
 
@@ -106,6 +107,27 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class PortInUse(Exception):
+    """The address ``churn serve`` should listen on is taken by another process."""
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Raise :class:`PortInUse` with a fix if nothing can listen on ``host:port`` now.
+
+    uvicorn would exit with its own code 3 after logging the error, which scripts would confuse with
+    this command's registry code 3.
+    """
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: only a listener blocks
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise PortInUse(f"cannot listen on {host}:{port} ({error.strerror}); another server holds it: "
+                            f"stop it (find it with: ss -ltnp 'sport = :{port}') or pass --port {port + 1}") from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the API with uvicorn (one process)."""
     import os
@@ -118,6 +140,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ.setdefault("CHURN_TRACKING_URI", config.tracking.uri)
     os.environ.setdefault("CHURN_MODEL_NAME", config.tracking.registered_model)
     ServiceSettings.from_env()  # fail here, with the variable's name, rather than inside uvicorn
+    _check_port_free(args.host, args.port)
     uvicorn.run("churn.service.app:create_app", factory=True, host=args.host, port=args.port, log_config=None)
     return EXIT_OK
 
@@ -186,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (ConfigError, DataError, SettingsError) as error:
+    except (ConfigError, DataError, SettingsError, PortInUse) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except ValidationFailed as error:

@@ -8,6 +8,7 @@ SQLite file, so no server is needed; any tracking URI works by configuration.
 from __future__ import annotations
 
 import hashlib
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,29 @@ def data_fingerprint(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
+# --8<-- [start:code_version]
+def code_version(folder: Path | None = None) -> dict[str, str]:
+    """The Git commit of the code that runs, and whether the working tree had uncommitted changes.
+
+    MLflow records the commit itself only when the script that starts the run lies in a Git checkout
+    outside any ignored folder; the ``churn`` command lives in ``.venv`` (ignored), so the project
+    records it explicitly. Returns an empty dict outside a Git checkout or without ``git``.
+    """
+    folder = folder or Path(__file__).resolve().parent
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, check=True,
+                              timeout=10).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    return {"mlflow.source.git.commit": commit, "git_dirty": str(dirty).lower()}
+# --8<-- [end:code_version]
+
+
 def _flat_params(config: ExperimentConfig) -> dict[str, Any]:
     flat: dict[str, Any] = {}
 
@@ -71,7 +95,7 @@ def log_run(result: TrainResult, config: ExperimentConfig) -> RegisteredRun:
         mlflow.log_params(_flat_params(config))
         mlflow.log_metrics(result.metrics)
         mlflow.set_tags({"data_fingerprint": fingerprint, "data_source": result.data.source,
-                         "rows_train": len(result.data.train), "rows_test": len(result.data.test)})
+                         "rows_train": len(result.data.train), "rows_test": len(result.data.test), **code_version()})
         with tempfile.TemporaryDirectory() as folder:
             probability = result.pipeline.predict_proba(test_features)[:, 1]
             save_plots(target(result.data.test).to_numpy(), probability, config.threshold, Path(folder))

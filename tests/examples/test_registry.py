@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from churn.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, EXIT_REGISTRY, main
@@ -32,6 +33,9 @@ def test_run_is_logged_with_params_metrics_plots_and_fingerprint(tracking_uri):
     assert run.data.params["model.kind"] == "logistic_regression"
     assert run.data.metrics["roc_auc"] > 0.8
     assert len(run.data.tags["data_fingerprint"]) == 64
+    if (Path(__file__).resolve().parents[2] / ".git").exists():
+        assert len(run.data.tags["mlflow.source.git.commit"]) == 40, "the code version is recorded on every run"
+        assert run.data.tags["git_dirty"] in {"true", "false"}
     artifacts = {item.path for item in mlflow.MlflowClient(tracking_uri).list_artifacts(registered.run_id, "plots")}
     assert artifacts == {"plots/roc_curve.png", "plots/pr_curve.png", "plots/confusion_matrix.png"}
     assert aliases(config) == {CHALLENGER: registered.version}
@@ -129,3 +133,35 @@ def test_cli_serve_without_an_api_key_says_which_variable(monkeypatch, capsys):
     monkeypatch.delenv("CHURN_API_KEY", raising=False)
     assert main(["serve", "--port", "1"]) == EXIT_BAD_INPUT
     assert "CHURN_API_KEY is required" in capsys.readouterr().err
+
+
+def test_cli_serve_on_a_taken_port_says_how_to_fix_it(monkeypatch, capsys):
+    import socket
+
+    monkeypatch.setenv("CHURN_API_KEY", "a-test-key-of-enough-length")
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == EXIT_BAD_INPUT
+    error = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in error and f"--port {port + 1}" in error
+
+
+def test_code_version_names_the_commit_and_whether_the_tree_was_dirty(tmp_path):
+    import subprocess
+
+    from churn.tracking import code_version
+
+    assert code_version(tmp_path) == {}, "outside a Git checkout there is no commit to record"
+
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True, text=True).stdout.strip()
+
+    git("init", "-q")
+    (tmp_path / "train.py").write_text("print('v1')\n")
+    git("add", "train.py")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "v1")
+    assert code_version(tmp_path) == {"mlflow.source.git.commit": git("rev-parse", "HEAD"), "git_dirty": "false"}
+    (tmp_path / "train.py").write_text("print('v2')\n")
+    assert code_version(tmp_path)["git_dirty"] == "true"
