@@ -1,0 +1,49 @@
+"""Lecture 4.4: the architecture page names exactly the modules and endpoints the code contains."""
+
+from __future__ import annotations
+
+import re
+import runpy
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = runpy.run_path(str(ROOT / "examples/lectures/s04/map_the_system.py"))
+PAGE = next((ROOT / "docs/course/04-project-use-case").glob("4.4-*.md")).read_text(encoding="utf-8")
+ENDPOINTS = ["GET   /health", "GET   /ready", "POST  /predict", "POST  /predict/batch", "GET   /metrics"]
+
+
+@pytest.fixture(scope="module")
+def modules():
+    return SCRIPT["modules"]()
+
+
+def test_the_package_has_the_modules_the_diagrams_name(modules):
+    top_level = {name for name in modules if name.count(".") == 1}
+    assert top_level == {f"churn.{name}" for name in (
+        "cli", "config", "contract", "evaluate", "features", "generate", "ingest", "onnx_export", "predict",
+        "registry", "service", "tracking", "train", "validate")}, "update the diagrams of lecture 4.4"
+    assert len(modules) == 25 and all(summary for summary in modules.values())
+
+
+def test_every_module_is_on_the_page_and_every_name_on_the_page_exists(modules):
+    mentioned = set(re.findall(r"\bchurn\.(?!md\b)[a-z_]+(?:\.[a-z_]+)?", PAGE))  # not the link to churn.md
+    assert mentioned <= set(modules), f"the page names modules that do not exist: {mentioned - set(modules)}"
+    missing = {name for name in modules if name.count(".") == 1 and name not in mentioned}
+    assert not missing, f"modules missing from the page: {missing}"
+
+
+def test_the_service_has_exactly_the_endpoints_on_the_page():
+    endpoints = SCRIPT["endpoints"]()
+    assert endpoints == ENDPOINTS
+    for endpoint in endpoints:
+        method, path = endpoint.split()
+        assert f"`{method} {path}`" in PAGE, f"the endpoint table of lecture 4.4 lacks {endpoint}"
+
+
+def test_every_later_section_is_marked_as_later():
+    for label in ("Docker image (7)", "Orchestrator (9)", "CI/CD (10)", "Kubernetes (11)", "Monitoring, drift (12)",
+                  "Governance (13)", "Kubernetes probes (11)", "Prometheus (12)"):
+        assert f'["{label}"]' in PAGE, f"no diagram node labelled {label!r}"
+    assert PAGE.count("classDef later stroke-dasharray") == 2
