@@ -84,6 +84,8 @@ def passes_gate(challenger: dict[str, float], champion: dict[str, float] | None,
 def _score(model_uri: str, evaluation: pd.DataFrame, config: ExperimentConfig) -> dict[str, float]:
     import mlflow
 
+    mlflow.set_tracking_uri(config.tracking.uri)  # models:/ URIs resolve against the configured registry
+    mlflow.set_registry_uri(config.tracking.uri)
     model = mlflow.sklearn.load_model(model_uri)
     probability = model.predict_proba(feature_frame(evaluation))[:, 1]
     return evaluate(target(evaluation).to_numpy(), probability, config.threshold, config.costs)

@@ -81,6 +81,26 @@ def _flat_params(config: ExperimentConfig) -> dict[str, Any]:
 
 
 # --8<-- [start:log_run]
+def artifact_location(tracking_uri: str) -> str | None:
+    """Where a new experiment keeps its artifacts: next to a local SQLite store, else the server's default.
+
+    MLflow's own default is ``./mlruns`` in whatever folder the command runs from, which scatters
+    artifacts across folders and leaves them behind when the database moves.
+    """
+    if not tracking_uri.startswith("sqlite:///"):
+        return None
+    database = Path(tracking_uri.removeprefix("sqlite:///"))
+    return (database.resolve().parent / "mlartifacts").as_uri()
+
+
+def _use_experiment(client: Any, name: str, tracking_uri: str) -> None:
+    import mlflow
+
+    if client.get_experiment_by_name(name) is None:
+        client.create_experiment(name, artifact_location=artifact_location(tracking_uri))
+    mlflow.set_experiment(name)
+
+
 def log_run(result: TrainResult, config: ExperimentConfig) -> RegisteredRun:
     """Log a training run, register its model and point the ``challenger`` alias at it."""
     import mlflow
@@ -88,7 +108,8 @@ def log_run(result: TrainResult, config: ExperimentConfig) -> RegisteredRun:
 
     client = registry_client(config.tracking.uri)
     mlflow.set_tracking_uri(config.tracking.uri)
-    mlflow.set_experiment(config.tracking.experiment)
+    mlflow.set_registry_uri(config.tracking.uri)  # registered_model_name= registers here, whatever the shell says
+    _use_experiment(client, config.tracking.experiment, config.tracking.uri)
     test_features = feature_frame(result.data.test)
     fingerprint = data_fingerprint(pd.concat([result.data.train, result.data.test]).sort_index())
     with mlflow.start_run() as run:

@@ -165,3 +165,38 @@ def test_code_version_names_the_commit_and_whether_the_tree_was_dirty(tmp_path):
     assert code_version(tmp_path) == {"mlflow.source.git.commit": git("rev-parse", "HEAD"), "git_dirty": "false"}
     (tmp_path / "train.py").write_text("print('v2')\n")
     assert code_version(tmp_path)["git_dirty"] == "true"
+
+
+def test_artifacts_live_next_to_a_sqlite_store(tmp_path):
+    from churn.tracking import artifact_location
+
+    assert artifact_location(f"sqlite:///{tmp_path}/store/mlflow.db") == (tmp_path / "store" / "mlartifacts").as_uri()
+    assert artifact_location("http://mlflow.internal:5000") is None
+
+
+def test_promote_in_a_new_process_uses_the_configured_store(tmp_path):
+    """The gate loads models from the store given by --tracking-uri, not from ./mlflow.db or the shell's store."""
+    import os
+    import subprocess
+    import sys
+
+    uri = f"sqlite:///{tmp_path}/elsewhere.db"
+    work = tmp_path / "cwd"
+    work.mkdir()
+    decoy = f"sqlite:///{tmp_path}/decoy.db"  # a store left in the shell must not win over --tracking-uri
+    env = {**os.environ, "MLFLOW_TRACKING_URI": decoy, "MLFLOW_REGISTRY_URI": decoy}
+
+    def churn(*args):
+        return subprocess.run([sys.executable, "-m", "churn.cli", *args, "--tracking-uri", uri], cwd=work, env=env,
+                              capture_output=True, text=True, timeout=300, check=False)
+
+    data = tmp_path / "customers.csv"
+    assert subprocess.run([sys.executable, "-m", "churn.cli", "generate", "--rows", "1500", "--output", str(data)],
+                          cwd=work, capture_output=True, check=False).returncode == 0
+    trained = churn("train", "--data", str(data))
+    assert trained.returncode == 0, trained.stderr
+    promoted = churn("promote", "--data", str(data))
+    assert promoted.returncode == 0, promoted.stderr
+    assert not (work / "mlflow.db").exists() and not (work / "mlruns").exists(), "nothing is left in the cwd"
+    assert (tmp_path / "mlartifacts").is_dir()
+    assert not (tmp_path / "decoy.db").exists()

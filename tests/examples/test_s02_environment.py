@@ -159,7 +159,7 @@ def test_venv_anatomy_prints_the_counts():
     assert 'pip install -e ".[dev]"            16 direct requirements, 16 pinned with ==' in result.stdout
     assert 'pip install -e "./examples[test]"  17 direct requirements, 17 pinned with ==' in result.stdout
     assert "dependencies of dependencies: not pinned by this repository" in result.stdout
-    assert "@marp-team/marp-cli 4.5.1, mermaid 11.17.2" in result.stdout
+    assert "@marp-team/marp-cli 4.5.1, axe-core 4.14.1, mermaid 11.17.2" in result.stdout
 
 
 # --- laptop_budget.py (lecture 2.7) ---------------------------------------------------------
