@@ -14,6 +14,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.build]
 WRONG_SHORT_ANSWER = "zzz not an answer"
 
 
+def _follow_link(page, url: str) -> None:
+    """Click a link to ``url`` as a reader would (instant navigation) and wait until the page is settled."""
+    page.evaluate("url => { const a = document.createElement('a'); a.href = url; document.body.append(a); "
+                  "a.click(); }", url)
+    page.wait_for_url(url)
+    page.wait_for_load_state("networkidle")
+
+
 def _quiz_pages(site) -> list[str]:
     pages = [relative for relative in site_pages(site) if relative.startswith("quizzes/")]
     assert pages, "the site should have quiz pages"
@@ -66,7 +74,7 @@ def test_every_quiz_grades_scores_persists_and_resets(page, server, built_site):
     failures = []
     for relative in _quiz_pages(built_site):
         url = page_url(server, relative)
-        page.goto(url)
+        page.goto(url, wait_until="networkidle")
         forms = page.locator("form.quiz-question").all()
         rights = 0
         for index, form in enumerate(forms):
@@ -77,15 +85,11 @@ def test_every_quiz_grades_scores_persists_and_resets(page, server, built_site):
         if not score.startswith(f"Score: {rights} of {len(forms)}"):
             failures.append(f"{relative}: {rights} of {len(forms)} answered right but the page says {score!r}")
         answered = _state(page)
-        page.reload()
+        page.reload(wait_until="networkidle")
         if _state(page) != answered:
             failures.append(f"{relative}: answers or feedback changed after a reload")
-        page.evaluate("url => { const a = document.createElement('a'); a.href = url; document.body.append(a); "
-                      "a.click(); }", f"{server}/syllabus/")
-        page.wait_for_url(f"{server}/syllabus/")
-        page.evaluate("url => { const a = document.createElement('a'); a.href = url; document.body.append(a); "
-                      "a.click(); }", url)
-        page.wait_for_url(url)
+        _follow_link(page, f"{server}/syllabus/")
+        _follow_link(page, url)
         page.wait_for_selector("form.quiz-question")
         if _state(page) != answered:
             failures.append(f"{relative}: answers or feedback lost after leaving the page and coming back")

@@ -66,6 +66,7 @@ def test_diagrams_render_after_instant_navigation_to_every_diagram_page(page, se
         page.evaluate("url => { const a = document.createElement('a'); a.href = url; document.body.append(a); "
                       "a.click(); }", url)
         page.wait_for_url(url)
+        page.wait_for_load_state("networkidle")
         if problem := _wait_for_diagrams(page, _diagrams(built_site, relative), f"{relative} (instant navigation)"):
             failures.append(problem)
         if not page.evaluate("() => window.__sameDocument === true"):

@@ -90,7 +90,7 @@ def artifact_location(tracking_uri: str) -> str | None:
     if not tracking_uri.startswith("sqlite:///"):
         return None
     database = Path(tracking_uri.removeprefix("sqlite:///"))
-    return (database.resolve().parent / "mlartifacts").as_uri()
+    return (database.resolve().parent / "mlruns").as_uri()
 
 
 def _use_experiment(client: Any, name: str, tracking_uri: str) -> None:

@@ -170,7 +170,7 @@ def test_code_version_names_the_commit_and_whether_the_tree_was_dirty(tmp_path):
 def test_artifacts_live_next_to_a_sqlite_store(tmp_path):
     from churn.tracking import artifact_location
 
-    assert artifact_location(f"sqlite:///{tmp_path}/store/mlflow.db") == (tmp_path / "store" / "mlartifacts").as_uri()
+    assert artifact_location(f"sqlite:///{tmp_path}/store/mlflow.db") == (tmp_path / "store" / "mlruns").as_uri()
     assert artifact_location("http://mlflow.internal:5000") is None
 
 
@@ -198,5 +198,5 @@ def test_promote_in_a_new_process_uses_the_configured_store(tmp_path):
     promoted = churn("promote", "--data", str(data))
     assert promoted.returncode == 0, promoted.stderr
     assert not (work / "mlflow.db").exists() and not (work / "mlruns").exists(), "nothing is left in the cwd"
-    assert (tmp_path / "mlartifacts").is_dir()
+    assert (tmp_path / "mlruns").is_dir()
     assert not (tmp_path / "decoy.db").exists()
