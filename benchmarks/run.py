@@ -86,21 +86,21 @@ MD_LINK = re.compile(r"\[([^\]]*)\]\([^)\s]+\.md(#[^)]*)?\)")
 
 
 def full_size_copy(folder: Path) -> Path:
-    """A copy of the repository with all 98 lectures: sections 2-15 filled with Section 1's pages."""
+    """A copy of the repository with all 98 lectures: the missing lectures filled with copies of written ones."""
     repo = folder / "full"
     repo.mkdir()
-    for name in ("course.yml", "mkdocs.yml", "CONTRIBUTING.md"):
+    for name in ("course.yml", "mkdocs.yml", "CONTRIBUTING.md", "glossary.yml"):
         shutil.copyfile(ROOT / name, repo / name)
     for name in ("docs", "examples", "hooks", "slides", "quizzes"):
         shutil.copytree(ROOT / name, repo / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     (repo / "node_modules").symlink_to(ROOT / "node_modules")
     course = load_course(ROOT)
-    first = course.lectures_in(course.catalog.sections[0])
-    for section, size in zip(course.catalog.sections[1:], SYLLABUS_SIZES[1:], strict=True):
+    written = course.lectures
+    for section, size in zip(course.catalog.sections, SYLLABUS_SIZES, strict=True):
         target = repo / "docs" / "course" / section.folder
         target.mkdir(parents=True, exist_ok=True)
-        for number in range(1, size + 1):
-            source = first[(number - 1) % len(first)]
+        for number in range(len(course.lectures_in(section)) + 1, size + 1):
+            source = written[(section.number * 10 + number) % len(written)]
             text = source.path.read_text(encoding="utf-8")
             text = re.sub(r'^id: "[0-9.]+"', f'id: "{section.number}.{number}"', text, count=1, flags=re.M)
             text = re.sub(r"^prerequisites:.*\n", "", text, flags=re.M)
