@@ -11,6 +11,20 @@ import yaml
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def load_yaml_node(text: str) -> tuple[Any, yaml.Node | None]:
+    """Parse one YAML document; return its Python value and its node tree (which carries line numbers).
+
+    Raises:
+        yaml.YAMLError: If ``text`` is not valid YAML (``problem_mark`` says where).
+    """
+    loader = Loader(text)
+    try:
+        node = loader.get_single_node()
+        return (loader.construct_document(node) if node is not None else None), node
+    finally:
+        loader.dispose()
+
+
 class FrontMatterError(ValueError):
     """The front matter block is missing or is not valid YAML; ``line`` points at the cause."""
 
@@ -50,12 +64,7 @@ def split_front_matter(text: str) -> Document:
         raise FrontMatterError("the front matter block opened on line 1 is never closed with '---'", 1)
     source = "".join(lines[1:closing])
     try:
-        loader = Loader(source)
-        try:
-            node = loader.get_single_node()
-            meta = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
+        meta, node = load_yaml_node(source)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 2 if mark is not None else None

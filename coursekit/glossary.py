@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from coursekit.frontmatter import Loader
+from coursekit.frontmatter import load_yaml_node
 from coursekit.problems import Problem, display_path
 
 GLOSSARY_PAGE = "glossary.md"
@@ -113,12 +113,7 @@ def load_glossary(path: Path, root: Path, lecture_ids: set[str]) -> tuple[Glossa
     if not path.exists():
         return Glossary([]), []
     try:
-        loader = Loader(path.read_text(encoding="utf-8"))
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
+        data, node = load_yaml_node(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         return None, [Problem(shown, f"not valid YAML: {getattr(error, 'problem', error)}",
