@@ -13,8 +13,6 @@ loaded. Then the search index size and what fills it, and the deck files. Needs 
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import os
 import shutil
 import sys
@@ -24,14 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from coursekit.weight import LECTURE_PAGE_BUDGET, gzip_size, measure, search_index_size  # noqa: E402
+from coursekit.weight import LECTURE_PAGE_BUDGET, gzip_size, measure, search_index_size, site_server  # noqa: E402
 
 CHROMIUM = os.environ.get("COURSE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 def _page_types(site: Path) -> dict[str, str]:
@@ -65,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from playwright.sync_api import sync_playwright
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
+    httpd = site_server(site)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     server = f"http://127.0.0.1:{httpd.server_address[1]}/"
     print("Page weight, first visit, empty cache: HTML + CSS + JS, gzip level 6, search index excluded")
@@ -76,12 +69,11 @@ def main(argv: list[str] | None = None) -> int:
             context = browser.new_context()
             weight = measure(context.new_page(), server + path)
             context.close()
-            mermaid = sum(size for url, size in weight.largest(50) if url.endswith("/mermaid.min.js"))
-            counted = weight.counted - mermaid
+            mermaid, counted = weight.mermaid, weight.budgeted
             budget = f"{LECTURE_PAGE_BUDGET / 1024:.0f}" if name.startswith("lecture") else "-"
             loaded = f"{mermaid / 1024:.0f} KB" if mermaid else "no"
             largest = ", ".join(f"{url.rsplit('/', 1)[-1] or 'page'} {size / 1024:.0f}"
-                                for url, size in weight.largest(4) if not url.endswith("/mermaid.min.js"))
+                                for url, size in weight.largest(4))
             print(f"{name:<24}{counted / 1024:>9.1f}{budget:>9}  {loaded:<8} {largest}")
         browser.close()
     httpd.shutdown()

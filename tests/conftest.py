@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import http.server
 import os
 import re
@@ -59,11 +58,6 @@ def course_tree(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="session")
 def site_server(tmp_path_factory) -> Iterator[tuple[Path, http.server.ThreadingHTTPServer]]:
     """A folder for the built site and an HTTP server already bound to a free port of 127.0.0.1.
@@ -71,9 +65,10 @@ def site_server(tmp_path_factory) -> Iterator[tuple[Path, http.server.ThreadingH
     The port is known before the build so that the site is built for the address it is served at:
     Material's instant navigation only intercepts links whose address matches the sitemap.
     """
+    from coursekit.weight import site_server as bound_server
+
     site = tmp_path_factory.mktemp("site")
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = bound_server(site)
     yield site, httpd
     httpd.server_close()
 

@@ -88,11 +88,11 @@ def test_lecture_page_weight_budget(browser, server, built_site):
         context = browser.new_context()
         weight = measure(context.new_page(), page_url(server, relative))
         context.close()
-        counted = weight.counted - sum(size for url, size in weight.largest(50) if url.endswith("/mermaid.min.js"))
+        counted = weight.budgeted
         if counted > LECTURE_PAGE_BUDGET:
             largest = ", ".join(f"{url.rsplit('/', 1)[-1]} {size / 1024:.0f} KB" for url, size in weight.largest(4))
             failures.append(f"{relative}: {counted / 1024:.1f} KB gzip of HTML, CSS and JS (budget "
                             f"{LECTURE_PAGE_BUDGET // 1024} KB); largest: {largest}")
-        if weight.requested("mermaid.min.js") != bool(_diagrams(built_site, relative)):
+        if bool(weight.mermaid) != bool(_diagrams(built_site, relative)):
             failures.append(f"{relative}: Mermaid loaded on a page without diagrams, or missing on one with")
     assert not failures, "\n".join(failures)
