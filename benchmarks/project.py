@@ -5,13 +5,15 @@ Run from the repository root (after ``make test`` or ``make serve`` installed ev
     .venv/bin/python benchmarks/project.py
 
 Each figure is printed next to its target. The serving throughput and latency benchmark is
-``benchmarks/serving.py``. The first ``log_run`` of a process also pays one-time costs: importing
-skops (MLflow's scikit-learn serialiser) and MLflow's scan of installed packages to check the
-given pip requirements; both are reported separately from the steady-state figure.
+``benchmarks/serving.py``. The first ``log_run`` of a process (every ``churn train``) also pays
+one-time costs inside MLflow: importing skops (its scikit-learn serialiser) and a scan of the
+installed packages to check the given pip requirements, which grows with the environment; the
+scan is timed on its own too.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import socket
 import subprocess
@@ -64,6 +66,18 @@ def start_to_ready(tracking_uri: str) -> float:
         server.wait(timeout=30)
 
 
+def environment_scan() -> tuple[int, float]:
+    """How many distributions are installed, and how long listing their modules takes.
+
+    MLflow does this once per process when it saves a model, to check the given pip requirements
+    against the environment; the time grows with the environment (the dev environment has the
+    documentation and browser-test tools too).
+    """
+    count = sum(1 for _ in importlib.metadata.distributions())
+    _, seconds = timed(importlib.metadata.packages_distributions)
+    return count, seconds
+
+
 def main() -> None:
     rows = []
     frame, seconds = timed(lambda: generate_customers(10_000, seed=42, with_probability=True))
@@ -80,7 +94,11 @@ def main() -> None:
         rows.append(("train the default model on 10,000 rows", f"{seconds:.2f} s", "< 5 s", "ok" if seconds < 5 else
                      "MISSED"))
         _, cold = timed(lambda: log_run(result, config))
-        rows.append(("log and register it, first run in a fresh process", f"{cold:.2f} s", "", ""))
+        rows.append(("log and register it, first run in a fresh process", f"{cold:.2f} s", "< 2 s",
+                     "ok" if cold < 2 else "MISSED"))
+        count, scan = environment_scan()
+        rows.append((f"  of which MLflow's one-time scan of the {count} installed distributions", f"{scan:.2f} s", "",
+                     ""))
         _, seconds = timed(lambda: log_run(result, config))
         rows.append(("log and register it, steady state", f"{seconds:.2f} s", "< 2 s", "ok" if seconds < 2 else
                      "MISSED"))

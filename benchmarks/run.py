@@ -7,7 +7,9 @@ Run from the repository root (``make bench`` installs everything first)::
 1. Strict site build with our hooks and plugins versus plain Material on the same Markdown
    (the lecture files plus the pages our hooks generate, written out as files), measured in the
    same run, for the course as published and for a full-size copy with all 98 lectures (decks
-   and notebook execution off here; both are timed separately below).
+   and notebook execution off here; both are timed separately below). Our build is timed twice:
+   first with its caches emptied (compiled Jinja templates, the rendered notebook), as on a fresh
+   clone or in CI, then as a rebuild, the build a contributor runs again and again.
 2. Decks: one Marp process converting every deck; seconds per deck, for the course as it is and
    for a 96-deck set made by copying the real decks (the size of the full course).
 3. Notebook execution time during the build.
@@ -33,12 +35,15 @@ sys.path.insert(0, str(ROOT))
 
 from coursekit import pages  # noqa: E402
 from coursekit.course import load_course  # noqa: E402
+from coursekit.glossary import GLOSSARY_PAGE  # noqa: E402
 from coursekit.slides import marp  # noqa: E402
 from coursekit.slides.build import build_decks  # noqa: E402
 
 THEME = ROOT / "slides" / "theme" / "course.css"
 # The same environment as `make build` (see the Makefile).
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "NBCONVERT_DISABLE_CONFIG_EXPORTERS": "1"}
+# Some sandboxes set this; a student's machine caches compiled modules, so the benchmark does too.
+ENV.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 def timed(command: list[str], env: dict[str, str], cwd: Path = ROOT) -> float:
@@ -61,6 +66,7 @@ def plain_docs(folder: Path, root: Path) -> Path:
         generated[pages.section_index_src(section)] = pages.section_page(course, section)
     for number in course.banks:
         generated[pages.quiz_src(number)] = pages.quiz_page(course, number)
+    generated[GLOSSARY_PAGE] = pages.glossary_index_page(course)
     for src_uri, text in generated.items():
         (docs / src_uri).parent.mkdir(parents=True, exist_ok=True)
         (docs / src_uri).write_text(text.replace("--8<--", ";--8<--"), encoding="utf-8")
@@ -110,18 +116,26 @@ def full_size_copy(folder: Path) -> Path:
     return repo
 
 
-def bench_build(repeat: int, root: Path) -> tuple[float, float]:
+BUILD_CACHES = (".cache/jinja", ".cache/mkdocs-jupyter")  # compiled templates, rendered notebook
+
+
+def bench_build(repeat: int, root: Path) -> tuple[float, float, float]:
+    """Seconds for our first build (caches emptied), our best rebuild, and the best plain build."""
     with tempfile.TemporaryDirectory() as folder:
         plain = plain_config(Path(folder), root)
         ours_env = {**ENV, "COURSE_DECKS": "off", "COURSE_EXECUTE_NOTEBOOKS": "false"}
+        ours_command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", f"{folder}/ours"]
+        plain_command = [sys.executable, "-m", "mkdocs", "build", "-f", str(plain), "-d", f"{folder}/plain"]
+        timed(plain_command, ENV, cwd=root)  # warm the OS file cache for both
+        for cache in BUILD_CACHES:
+            shutil.rmtree(root / cache, ignore_errors=True)
+        first = timed(ours_command, ours_env, cwd=root)
         ours, base = [], []
         for _ in range(repeat):
-            ours.append(timed([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", f"{folder}/ours"], ours_env,
-                              cwd=root))
-            base.append(timed([sys.executable, "-m", "mkdocs", "build", "-f", str(plain), "-d", f"{folder}/plain"],
-                              ENV, cwd=root))
+            ours.append(timed(ours_command, ours_env, cwd=root))
+            base.append(timed(plain_command, ENV, cwd=root))
     # Alternating runs, best of each: the least disturbed run is the best estimate of the cost.
-    return min(ours), min(base)
+    return first, min(ours), min(base)
 
 
 def bench_decks() -> tuple[int, float, int, float]:
@@ -218,12 +232,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         full = full_size_copy(Path(folder))
         for label, root in (("course as published", ROOT), ("full size, 98 lectures", full)):
-            ours, plain = bench_build(args.repeat, root)
-            ratio = ours / plain
-            rows.append((f"{label}: strict build, ours (decks, notebook run off)", f"{ours:.2f} s", "", ""))
+            first, ours, plain = bench_build(args.repeat, root)
             rows.append((f"{label}: plain Material, same Markdown", f"{plain:.2f} s", "", ""))
-            rows.append((f"{label}: build ratio ours / plain", f"{ratio:.2f}x", "<= 1.5x",
-                         "ok" if ratio <= 1.5 else "MISSED"))
+            rows.append((f"{label}: strict build, ours, first (caches empty)", f"{first:.2f} s", "", ""))
+            rows.append((f"{label}: strict build, ours, rebuild", f"{ours:.2f} s", "", ""))
+            for kind, seconds in (("first build", first), ("rebuild", ours)):
+                ratio = seconds / plain
+                rows.append((f"{label}: build ratio ours / plain, {kind}", f"{ratio:.2f}x", "<= 1.5x",
+                             "ok" if ratio <= 1.5 else "MISSED"))
 
     decks, real, scaled_count, scaled = bench_decks()
     per_real, per_scaled = real / decks, scaled / scaled_count

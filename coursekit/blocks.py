@@ -9,7 +9,7 @@ exactly as written.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
 FENCE_OPEN = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>.*)$")
@@ -27,6 +27,7 @@ class Block:
     lines: tuple[str, ...]
     level: int = 0
     info: str = ""
+    start: int = field(default=0, compare=False)  # 0-based index of the block's first line
 
     @property
     def text(self) -> str:
@@ -97,41 +98,41 @@ def split_blocks(markdown: str) -> list[Block]:
             index += 1
             continue
         if stripped == "<!-- slides: break -->":
-            blocks.append(Block("break", (line,)))
+            blocks.append(Block("break", (line,), start=index))
             index += 1
             continue
         fence = FENCE_OPEN.match(line)
         if fence and not _indented(line):
             end = _take_fence(lines, index)
             info = fence.group("info").strip()
-            blocks.append(Block("fence", tuple(lines[index:end]), info=info))
+            blocks.append(Block("fence", tuple(lines[index:end]), info=info, start=index))
             index = end
             continue
         heading = HEADING.match(line)
         if heading:
-            blocks.append(Block("heading", (heading.group("text"),), level=len(heading.group("hashes"))))
+            blocks.append(Block("heading", (heading.group("text"),), level=len(heading.group("hashes")), start=index))
             index += 1
             continue
         if stripped.startswith("<!--"):
             end = index
             while end < len(lines) and "-->" not in lines[end]:
                 end += 1
-            blocks.append(Block("comment", tuple(lines[index:end + 1])))
+            blocks.append(Block("comment", tuple(lines[index:end + 1]), start=index))
             index = end + 1
             continue
         if ADMONITION.match(line):
             end = _take_indented_body(lines, index)
-            blocks.append(Block("admonition", tuple(lines[index:end])))
+            blocks.append(Block("admonition", tuple(lines[index:end]), start=index))
             index = end
             continue
         if TAB.match(line):
             end = _take_indented_body(lines, index, header=TAB)
-            blocks.append(Block("tabs", tuple(lines[index:end])))
+            blocks.append(Block("tabs", tuple(lines[index:end]), start=index))
             index = end
             continue
         if LIST_ITEM.match(line):
             end = _take_list(lines, index)
-            blocks.append(Block("list", tuple(lines[index:end])))
+            blocks.append(Block("list", tuple(lines[index:end]), start=index))
             index = end
             continue
         kind = "table" if stripped.startswith("|") else "quote" if stripped.startswith(">") else \
@@ -140,6 +141,6 @@ def split_blocks(markdown: str) -> list[Block]:
         while end < len(lines) and lines[end].strip() != "" and not HEADING.match(lines[end]) \
                 and not (kind == "paragraph" and FENCE_OPEN.match(lines[end])):
             end += 1
-        blocks.append(Block(kind, tuple(lines[index:end])))
+        blocks.append(Block(kind, tuple(lines[index:end]), start=index))
         index = end
     return blocks

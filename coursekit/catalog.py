@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from coursekit.frontmatter import load_yaml
 from coursekit.problems import CourseError, Problem, display_path
 
 
@@ -77,7 +78,7 @@ def load_catalog(path: Path) -> Catalog:
     """
     shown = display_path(path, path.parent)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise CourseError([Problem(shown, f"cannot read the course catalogue: {error.strerror}")]) from None
     except yaml.YAMLError as error:

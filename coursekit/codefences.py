@@ -17,9 +17,7 @@ def check_python_fences(markdown: str, page: str, first_line: int = 1) -> list[P
     code that is not meant to run.
     """
     problems = []
-    lines = markdown.splitlines()
-    offsets = _block_offsets(lines)
-    for block, offset in zip((b for b in split_blocks(markdown)), offsets, strict=False):
+    for block in split_blocks(markdown):
         if block.kind != "fence" or not block.info:
             continue
         language = block.info.split()[0].lstrip(".{").rstrip("}")
@@ -34,19 +32,8 @@ def check_python_fences(markdown: str, page: str, first_line: int = 1) -> list[P
                 "Python code is pasted into the page; move it to a file under examples/, mark a region "
                 "and include it with --8<-- \"examples/...py:region\" (or start the fence with "
                 f"'{PSEUDO_CODE_MARK}' if it is not meant to run)",
-                first_line + offset,
+                first_line + block.start,
                 "code fence",
             ))
     return problems
 
-
-def _block_offsets(lines: list[str]) -> list[int]:
-    """0-based line index of each block's first line, matched by re-splitting incrementally."""
-    offsets = []
-    text = "\n".join(lines)
-    for block in split_blocks(text):
-        first = block.lines[0]
-        start = offsets[-1] + 1 if offsets else 0
-        index = next((i for i in range(start, len(lines)) if first in lines[i]), start)
-        offsets.append(index)
-    return offsets

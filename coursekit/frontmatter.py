@@ -11,6 +11,15 @@ import yaml
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def load_yaml(text: str) -> Any:
+    """Parse one YAML document with the fastest safe loader available.
+
+    Raises:
+        yaml.YAMLError: If ``text`` is not valid YAML (``problem_mark`` says where).
+    """
+    return yaml.load(text, Loader=Loader)  # Loader is a SafeLoader (C or Python)
+
+
 def load_yaml_node(text: str) -> tuple[Any, yaml.Node | None]:
     """Parse one YAML document; return its Python value and its node tree (which carries line numbers).
 

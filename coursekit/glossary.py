@@ -193,7 +193,7 @@ def link_first_uses(markdown: str, glossary: Glossary, glossary_url: str) -> str
             in_comment = "-->" not in line
             out.append(line)
             continue
-        if _SKIPPED_LINE.match(line):
+        if _SKIPPED_LINE.match(line) or not pattern.search(line):
             out.append(line)
             continue
         out.append(_link_line(line, glossary, pattern, glossary_url, linked))

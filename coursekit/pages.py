@@ -12,6 +12,7 @@ from typing import Any
 
 from coursekit.catalog import Section
 from coursekit.course import Course
+from coursekit.glossary import GLOSSARY_PAGE, glossary_page
 from coursekit.lectures import Lecture
 from coursekit.quizzes.render import render_bank
 
@@ -238,3 +239,10 @@ def quiz_page(course: Course, section_number: int) -> str:
         "learning happens. Your answers and score stay in this browser until you reset them.\n\n"
     )
     return intro + render_bank(loaded, links, gift) + "\n"
+
+
+def glossary_index_page(course: Course) -> str:
+    """Markdown of the glossary page, each term linked to the lecture that introduces it."""
+    links = {lecture.id: f"[{lecture.id} {lecture.meta.title}]({relative_md(lecture.src_uri, GLOSSARY_PAGE)})"
+             for lecture in course.lectures}
+    return glossary_page(course.glossary, links)

@@ -1,9 +1,12 @@
 """MkDocs hooks: thin adapters from MkDocs events onto the ``coursekit`` package.
 
 - on_config: load and check the whole course (a bad file fails the build, one line per problem)
-  and expand the ``course/`` nav entry into the generated sections.
+  and expand the ``course/`` nav entry into the generated sections; in a one-shot build, freeze
+  what is loaded so far out of the garbage collector's scans.
 - on_files: add the generated pages (syllabus, section pages, quiz pages, slides index, glossary), the GIFT
   exports and the local Mermaid copy.
+- on_nav, on_env: keep compiled Jinja templates (mkdocstrings' and the theme's) in ``.cache/jinja``
+  between builds, which saves about 0.6 s of every build after the first.
 - on_page_markdown: put the generated header on lecture pages, remove the slide markers and link
   the first use of each glossary term.
 - on_page_context: point "edit this page" of generated pages at the file to edit.
@@ -14,6 +17,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import re
@@ -21,6 +25,7 @@ import time
 from pathlib import Path
 
 import material
+from jinja2 import Environment, FileSystemBytecodeCache
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
@@ -29,7 +34,7 @@ from mkdocs.structure.pages import Page
 
 from coursekit import a11y, pages
 from coursekit.course import Course, load_course
-from coursekit.glossary import GLOSSARY_PAGE, glossary_page, link_first_uses
+from coursekit.glossary import GLOSSARY_PAGE, link_first_uses
 from coursekit.problems import CourseError
 from coursekit.quizzes.gift import bank_to_gift
 from coursekit.slides.background import WORKER
@@ -41,10 +46,12 @@ MERMAID = ROOT / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
 FAVICON = Path(material.__file__).parent / "templates" / "assets" / "images" / "favicon.png"
 THEME = ROOT / "slides" / "theme" / "course.css"
 DECK_CACHE = ROOT / ".cache" / "decks"
+TEMPLATE_CACHE = ROOT / ".cache" / "jinja"
 CONTRIBUTING_PAGE = "contributing.md"
 SNIPPET_SYNTAX = re.compile(r"(?<!;)(-{1,2}8<-{1,2})")
 log = logging.getLogger("mkdocs.hooks.course")
 _course: Course | None = None
+_serving = False
 
 
 def _loaded() -> Course:
@@ -53,8 +60,11 @@ def _loaded() -> Course:
 
 
 def on_startup(command: str, dirty: bool) -> None:
-    """Under ``mkdocs serve``, convert decks in the background so page reloads do not wait for Marp."""
-    WORKER.enabled = command == "serve"
+    """Note whether this is ``mkdocs serve``: there decks convert in the background so page reloads do not
+    wait for Marp, and the garbage collector is left alone."""
+    global _serving
+    _serving = command == "serve"
+    WORKER.enabled = _serving
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -65,6 +75,11 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     except CourseError as error:
         raise PluginError(str(error)) from None
     config.nav = pages.expand_nav(config.nav or [], _course)
+    if not _serving:
+        # A one-shot build: move everything loaded so far (modules, plugins, the course) out of the
+        # garbage collector's view, so its full collections stay cheap (about 0.1 s a build).
+        # Not under `mkdocs serve`, whose rebuilds should leave nothing behind.
+        gc.freeze()
     return config
 
 
@@ -80,11 +95,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         assert section is not None
         generated[pages.quiz_src(number)] = pages.quiz_page(course, number)
         generated[pages.gift_src(number)] = bank_to_gift(loaded, f"Section {number} quiz: {section.title}")
-    lecture_links = {}
-    for lecture in course.lectures:
-        link = pages.relative_md(lecture.src_uri, GLOSSARY_PAGE)
-        lecture_links[lecture.id] = f"[{lecture.id} {lecture.meta.title}]({link})"
-    generated[GLOSSARY_PAGE] = glossary_page(course.glossary, lecture_links)
+    generated[GLOSSARY_PAGE] = pages.glossary_index_page(course)
     # CONTRIBUTING.md is the contributor guide on GitHub and on the site alike.
     generated[CONTRIBUTING_PAGE] = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
     for src_uri, content in generated.items():
@@ -95,6 +106,25 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     # The decks are plain HTML without an icon link; a root favicon spares every deck a 404.
     files.append(File.generated(config, "favicon.ico", abs_src_path=str(FAVICON)))
     return files
+
+
+def _template_cache() -> FileSystemBytecodeCache:
+    TEMPLATE_CACHE.mkdir(parents=True, exist_ok=True)
+    return FileSystemBytecodeCache(str(TEMPLATE_CACHE))
+
+
+def on_nav(nav: object, config: MkDocsConfig, files: Files) -> object:
+    """Let mkdocstrings reuse its compiled templates (pages are rendered after this event)."""
+    plugin = config.plugins.get("mkdocstrings")
+    if plugin is not None:
+        plugin.get_handler("python").env.bytecode_cache = _template_cache()
+    return nav
+
+
+def on_env(env: Environment, config: MkDocsConfig, files: Files) -> Environment:
+    """Let the theme reuse its compiled templates (Jinja checks each template's source checksum)."""
+    env.bytecode_cache = _template_cache()
+    return env
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:

@@ -119,3 +119,39 @@ def test_gift_export(tmp_path):
     assert "~%50%Right" in gift and "~%-100%Also wrong" in gift
     assert "{=champion ####The champion alias" in gift
     assert escape("a=b {c} #d: ~e") == r"a\=b \{c\} \#d\: \~e"
+
+
+def _bank_texts(root) -> list[str]:
+    texts = []
+    for path in sorted((root / "quizzes").glob("section-*.yml")):
+        for question in yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]:
+            texts += [question["prompt"], question.get("model_answer") or ""]
+            for choice in question.get("choices", []):
+                texts += [choice["text"], choice["explanation"]]
+    return texts
+
+
+TRICKY_TEXTS = [
+    "Plain sentence, with a comma.", "1. A numbered line", "- a bullet", "# heading", "a `code` span",
+    "x < y & z", "see [docs](https://example.com)", "**bold**", "snake_case_name", "a: b", "two\nlines",
+    "para one\n\npara two", "    indented code", "=== tab", "{: .class}", "line  ", "line  \n", "ends\n",
+    " leading space",
+    "ends with backslash \\", "a | table | row", "!!! note", "~~strike~~", "It's \"quoted\".", "10,000 rows",
+]
+
+
+@pytest.mark.parametrize("inline", [False, True])
+def test_fast_path_renders_exactly_like_markdown(inline):
+    from pathlib import Path
+
+    from coursekit.quizzes import render
+
+    root = Path(__file__).resolve().parent.parent
+    texts = _bank_texts(root) + TRICKY_TEXTS
+    plain = [text for text in texts if render._PLAIN_LINE.fullmatch(text.rstrip())]
+    assert len(plain) > len(TRICKY_TEXTS) // 4, "the fast path never applies"
+    for text in texts:
+        slow = render._converter.reset().convert(text)
+        if inline:
+            slow = re.sub(r"^<p>(.*)</p>$", r"\1", slow.strip(), flags=re.S)
+        assert render._md(text, inline=inline) == slow, text

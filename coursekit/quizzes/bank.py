@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError, model_validator
 
+from coursekit.frontmatter import load_yaml
 from coursekit.problems import Problem, display_path
 
 BANK_NAME = re.compile(r"^section-(?P<number>\d{2})\.ya?ml$")
@@ -106,7 +107,7 @@ def load_bank(path: Path, root: Path | None = None) -> tuple[LoadedBank | None, 
     if not name:
         return None, [Problem(shown, "a quiz bank must be named section-NN.yml, e.g. quizzes/section-07.yml")]
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         return None, [Problem(shown, f"not valid YAML: {getattr(error, 'problem', error)}",

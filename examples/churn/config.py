@@ -77,9 +77,9 @@ class ExperimentConfig(_Strict):
 
     @model_validator(mode="after")
     def _known_params(self) -> ExperimentConfig:
-        from churn.features import ESTIMATORS
+        from churn.features import estimator_class
 
-        allowed = ESTIMATORS[self.model.kind]().get_params()
+        allowed = estimator_class(self.model.kind)().get_params()
         unknown = sorted(set(self.model.params) - set(allowed))
         if unknown:
             raise ValueError(f"unknown parameter(s) {unknown} for model.kind {self.model.kind!r}; "

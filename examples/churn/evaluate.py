@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import io
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only, no display
-
-import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.metrics import (
     ConfusionMatrixDisplay,
@@ -54,21 +49,26 @@ def evaluate(y_true: np.ndarray, probability: np.ndarray, threshold: float, cost
     }
 
 
-def save_plots(y_true: np.ndarray, probability: np.ndarray, threshold: float, folder: Path) -> list[Path]:
-    """Write the ROC curve, the precision-recall curve and the confusion matrix as PNG files."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
+def plot_images(y_true: np.ndarray, probability: np.ndarray, threshold: float) -> dict[str, bytes]:
+    """Draw the ROC curve, the precision-recall curve and the confusion matrix; return PNG bytes by file name."""
+    import matplotlib  # imported here: only drawing needs it, and it takes most of a second
+
+    matplotlib.use("Agg")  # images only, no display
+    import matplotlib.pyplot as plt
+
     plots = {
         "roc_curve.png": lambda ax: RocCurveDisplay.from_predictions(y_true, probability, ax=ax),
         "pr_curve.png": lambda ax: PrecisionRecallDisplay.from_predictions(y_true, probability, ax=ax),
         "confusion_matrix.png": lambda ax: ConfusionMatrixDisplay.from_predictions(
             y_true, (probability >= threshold).astype(int), display_labels=["stays", "churns"], ax=ax),
     }
+    images = {}
     for name, draw in plots.items():
         figure, axes = plt.subplots(figsize=(5, 4), dpi=80)
         draw(axes)
         figure.tight_layout()
-        figure.savefig(folder / name)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
         plt.close(figure)
-        paths.append(folder / name)
-    return paths
+        images[name] = buffer.getvalue()
+    return images

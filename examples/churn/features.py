@@ -6,27 +6,33 @@ avoids training/serving skew: no feature is computed twice in two places.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from sklearn.base import ClassifierMixin
-from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from churn.contract import CUSTOMER_CONTRACT, TARGET_COLUMN, feature_columns
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 NUMERIC_COLUMNS = [c.name for c in CUSTOMER_CONTRACT if c.kind in ("integer", "number")]
 CATEGORICAL_COLUMNS = [c.name for c in CUSTOMER_CONTRACT if c.kind == "category" and c.name != TARGET_COLUMN]
 
-ESTIMATORS: dict[str, Callable[..., ClassifierMixin]] = {
-    "logistic_regression": LogisticRegression,
-    "random_forest": RandomForestClassifier,
-    "hist_gradient_boosting": HistGradientBoostingClassifier,
+# The estimators a config may name. scikit-learn is imported only when a pipeline is built: the
+# service scores with ONNX and imports this module for feature_frame, and importing scikit-learn
+# would add about a second to its start-up.
+ESTIMATORS: dict[str, str] = {
+    "logistic_regression": "sklearn.linear_model:LogisticRegression",
+    "random_forest": "sklearn.ensemble:RandomForestClassifier",
+    "hist_gradient_boosting": "sklearn.ensemble:HistGradientBoostingClassifier",
 }
+
+
+def estimator_class(kind: str) -> type:
+    """Return the scikit-learn class of an ``ESTIMATORS`` key, e.g. ``LogisticRegression``."""
+    module, name = ESTIMATORS[kind].split(":")
+    return getattr(importlib.import_module(module), name)
 
 
 # --8<-- [start:pipeline]
@@ -39,11 +45,15 @@ def build_pipeline(kind: str = "logistic_regression", params: dict[str, Any] | N
         params: Hyper-parameters of the estimator.
         seed: ``random_state`` for estimators that have one.
     """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
     preprocess = ColumnTransformer([
         ("numbers", StandardScaler(), NUMERIC_COLUMNS),
         ("categories", OneHotEncoder(handle_unknown="ignore", sparse_output=False), CATEGORICAL_COLUMNS),
     ])
-    estimator = ESTIMATORS[kind](**(params or {}))
+    estimator = estimator_class(kind)(**(params or {}))
     if "random_state" in estimator.get_params():
         estimator.set_params(random_state=seed)
     return Pipeline([("features", preprocess), ("model", estimator)])

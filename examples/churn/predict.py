@@ -131,16 +131,15 @@ def load_champion(tracking_uri: str | None = None, model_name: str = "churn", al
     Raises:
         LookupError: No version carries the alias yet (train and promote a model first).
     """
-    from churn.registry import registry_client
+    import mlflow
 
-    client = registry_client(tracking_uri)
+    # The registry through MLflow's own client: serving needs none of the training code.
+    client = mlflow.MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     try:
         version = client.get_model_version_by_alias(model_name, alias)
     except Exception as error:  # MLflow raises RestException for a missing model or alias
         raise LookupError(f"no model version of {model_name!r} has the alias {alias!r}: train and promote one "
                           f"first (churn train, churn promote). MLflow said: {error}") from None
-    import mlflow
-
     onnx_path = mlflow.artifacts.download_artifacts(run_id=version.run_id, artifact_path="onnx/model.onnx",
                                                     tracking_uri=client.tracking_uri)
     with open(onnx_path, "rb") as file:

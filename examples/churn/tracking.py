@@ -17,8 +17,7 @@ from typing import Any
 import pandas as pd
 
 from churn.config import ExperimentConfig
-from churn.evaluate import save_plots
-from churn.features import feature_frame, target
+from churn.features import feature_frame
 from churn.onnx_export import to_onnx
 from churn.registry import CHALLENGER, registry_client
 from churn.train import TrainResult
@@ -118,15 +117,17 @@ def log_run(result: TrainResult, config: ExperimentConfig) -> RegisteredRun:
         mlflow.set_tags({"data_fingerprint": fingerprint, "data_source": result.data.source,
                          "rows_train": len(result.data.train), "rows_test": len(result.data.test), **code_version()})
         with tempfile.TemporaryDirectory() as folder:
-            probability = result.pipeline.predict_proba(test_features)[:, 1]
-            save_plots(target(result.data.test).to_numpy(), probability, config.threshold, Path(folder))
+            for name, image in result.plots.items():
+                (Path(folder) / name).write_bytes(image)
             mlflow.log_artifacts(folder, artifact_path="plots")
-            mlflow.log_text(result.data.report.to_text(), "validation_report.txt")
-            (Path(folder) / "model.onnx").write_bytes(to_onnx(result.pipeline))
+        with tempfile.TemporaryDirectory() as folder:
+            (Path(folder) / "model.onnx").write_bytes(result.onnx or to_onnx(result.pipeline))
             mlflow.log_artifact(str(Path(folder) / "model.onnx"), artifact_path="onnx")
+        mlflow.log_text(result.data.report.to_text(), "validation_report.txt")
+        probability = result.pipeline.predict_proba(test_features.head(50))[:, 1]
         info = mlflow.sklearn.log_model(
             result.pipeline, name="model", pip_requirements=PIP_REQUIREMENTS,
-            signature=infer_signature(test_features.head(50), probability[:50]),
+            signature=infer_signature(test_features.head(50), probability),
             input_example=test_features.head(3), registered_model_name=config.tracking.registered_model)
     version = str(info.registered_model_version)
     name = config.tracking.registered_model

@@ -15,10 +15,11 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
 from churn.config import ExperimentConfig
-from churn.evaluate import evaluate
+from churn.evaluate import evaluate, plot_images
 from churn.features import build_pipeline, feature_frame, target
 from churn.generate import generate_customers
 from churn.ingest import load_table
+from churn.onnx_export import to_onnx
 from churn.validate import ValidationReport, validate_or_raise
 
 
@@ -34,12 +35,23 @@ class TrainingData:
 
 @dataclass
 class TrainResult:
-    """What one training run produced."""
+    """What one training run produced.
+
+    Attributes:
+        pipeline: The fitted scikit-learn pipeline.
+        metrics: Held-out metrics of :func:`churn.evaluate.evaluate`.
+        data: The data it was trained and evaluated on.
+        seconds: Time to fit and compute the metrics.
+        plots: The evaluation plots (PNG bytes by file name) an experiment page shows.
+        onnx: The same pipeline exported to ONNX, the copy the service scores with.
+    """
 
     pipeline: Pipeline
     metrics: dict[str, float]
     data: TrainingData
     seconds: float
+    plots: dict[str, bytes] = field(default_factory=dict)
+    onnx: bytes = b""
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -65,11 +77,14 @@ def load_training_data(config: ExperimentConfig, path: str | Path | None = None)
 
 # --8<-- [start:train]
 def train(config: ExperimentConfig, data: TrainingData) -> TrainResult:
-    """Fit the configured pipeline on the training part and evaluate it on the held-out part."""
+    """Fit the configured pipeline, evaluate it on the held-out part, draw its plots, export it to ONNX."""
     started = time.perf_counter()
     pipeline = build_pipeline(config.model.kind, config.model.params, seed=config.seed)
     pipeline.fit(feature_frame(data.train), target(data.train))
     probability = pipeline.predict_proba(feature_frame(data.test))[:, 1]
-    metrics = evaluate(target(data.test).to_numpy(), probability, config.threshold, config.costs)
-    return TrainResult(pipeline, metrics, data, time.perf_counter() - started)
+    y_true = target(data.test).to_numpy()
+    metrics = evaluate(y_true, probability, config.threshold, config.costs)
+    seconds = time.perf_counter() - started
+    return TrainResult(pipeline, metrics, data, seconds, plots=plot_images(y_true, probability, config.threshold),
+                       onnx=to_onnx(pipeline))
 # --8<-- [end:train]
