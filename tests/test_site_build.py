@@ -115,3 +115,9 @@ def test_glossary_page_and_every_term_linked_on_the_lecture_that_teaches_it(root
                 problems.append(f"glossary.yml: {term.term!r} names lecture {term.lecture}, whose page never uses "
                                 "the term or an alias in prose; fix the lecture field or add an alias")
     assert not problems, "\n".join(problems)
+
+
+def test_compiled_templates_are_kept_for_the_next_build(root, built_site):
+    """The theme's and mkdocstrings' templates go to .cache/jinja: each rebuild skips compiling them."""
+    cached = list((root / ".cache" / "jinja").glob("__jinja2_*.cache"))
+    assert len(cached) >= 40, "expected the theme's and mkdocstrings' compiled templates in .cache/jinja"

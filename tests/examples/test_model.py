@@ -69,6 +69,26 @@ def test_onnx_copy_matches_the_pipeline(trained):
     assert np.allclose(from_records, reference.predict_frame(test.head(50)), atol=1e-5)
 
 
+def test_training_draws_the_plots_and_exports_the_serving_copy(trained):
+    assert set(trained.plots) == {"roc_curve.png", "pr_curve.png", "confusion_matrix.png"}
+    assert all(image.startswith(b"\x89PNG") and len(image) > 2_000 for image in trained.plots.values())
+    onnx = OnnxPredictor(trained.onnx, model_version="1")
+    reference = SklearnPredictor(trained.pipeline, model_version="1")
+    test = trained.data.test.head(200)
+    assert np.max(np.abs(onnx.predict_frame(test) - reference.predict_frame(test))) < 1e-5
+
+
+def test_serving_imports_neither_scikit_learn_nor_matplotlib():
+    """The service scores with ONNX; importing the training stack would add seconds to its start-up."""
+    import subprocess
+    import sys
+
+    code = ("import sys, churn.service.app, churn.predict, churn.cli; "
+            "print(sorted(m for m in ('sklearn', 'matplotlib', 'skl2onnx') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
 def _customer(trained) -> dict:
     return trained.data.test.drop(columns=["Churn"]).iloc[0].to_dict()
 
