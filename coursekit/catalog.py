@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from coursekit.frontmatter import load_yaml
+from coursekit.frontmatter import load_yaml, yaml_problem
 from coursekit.problems import CourseError, Problem, display_path
 
 
@@ -82,8 +82,7 @@ def load_catalog(path: Path) -> Catalog:
     except OSError as error:
         raise CourseError([Problem(shown, f"cannot read the course catalogue: {error.strerror}")]) from None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise CourseError([Problem(shown, f"not valid YAML: {error}", mark.line + 1 if mark else None)]) from None
+        raise CourseError([yaml_problem(shown, error)]) from None
     try:
         return Catalog.model_validate(data)
     except ValidationError as error:

@@ -1,4 +1,4 @@
-"""Split a Markdown file into its YAML front matter and body, keeping line numbers."""
+"""YAML for the course sources: fast safe loading, line numbers, and front matter split from a Markdown body."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
+from coursekit.problems import Problem
 
 # libyaml's loader when PyYAML was built with it (the PyPI wheels are): several times faster.
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -18,6 +20,13 @@ def load_yaml(text: str) -> Any:
         yaml.YAMLError: If ``text`` is not valid YAML (``problem_mark`` says where).
     """
     return yaml.load(text, Loader=Loader)  # Loader is a SafeLoader (C or Python)
+
+
+def yaml_problem(shown: str, error: yaml.YAMLError) -> Problem:
+    """The problem to report for a file that is not valid YAML, with the line the parser stopped at."""
+    mark = getattr(error, "problem_mark", None)
+    return Problem(shown, f"not valid YAML: {getattr(error, 'problem', None) or error}",
+                   mark.line + 1 if mark is not None else None)
 
 
 def load_yaml_node(text: str) -> tuple[Any, yaml.Node | None]:

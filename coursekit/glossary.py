@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from coursekit.frontmatter import load_yaml_node
+from coursekit.frontmatter import load_yaml_node, yaml_problem
 from coursekit.problems import Problem, display_path
 
 GLOSSARY_PAGE = "glossary.md"
@@ -115,9 +115,7 @@ def load_glossary(path: Path, root: Path, lecture_ids: set[str]) -> tuple[Glossa
     try:
         data, node = load_yaml_node(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        return None, [Problem(shown, f"not valid YAML: {getattr(error, 'problem', error)}",
-                              mark.line + 1 if mark else None)]
+        return None, [yaml_problem(shown, error)]
     if not isinstance(data, dict) or not isinstance(data.get("terms"), list):
         return None, [Problem(shown, "expected a mapping with a 'terms:' list of {term, definition, aliases, lecture}",
                               1)]

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError, model_validator
 
-from coursekit.frontmatter import load_yaml
+from coursekit.frontmatter import load_yaml, yaml_problem
 from coursekit.problems import Problem, display_path
 
 BANK_NAME = re.compile(r"^section-(?P<number>\d{2})\.ya?ml$")
@@ -109,9 +109,7 @@ def load_bank(path: Path, root: Path | None = None) -> tuple[LoadedBank | None, 
     try:
         data = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        return None, [Problem(shown, f"not valid YAML: {getattr(error, 'problem', error)}",
-                              mark.line + 1 if mark else None)]
+        return None, [yaml_problem(shown, error)]
     try:
         bank = Bank.model_validate(data)
     except ValidationError as error:

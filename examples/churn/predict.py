@@ -133,8 +133,9 @@ def load_champion(tracking_uri: str | None = None, model_name: str = "churn", al
     """
     import mlflow
 
-    # The registry through MLflow's own client: serving needs none of the training code.
-    client = mlflow.MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    from churn.registry import registry_client
+
+    client = registry_client(tracking_uri)
     try:
         version = client.get_model_version_by_alias(model_name, alias)
     except Exception as error:  # MLflow raises RestException for a missing model or alias

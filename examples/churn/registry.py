@@ -17,7 +17,6 @@ from typing import Any
 import pandas as pd
 
 from churn.config import ExperimentConfig
-from churn.evaluate import evaluate
 from churn.features import feature_frame, target
 
 CHAMPION = "champion"
@@ -83,6 +82,8 @@ def passes_gate(challenger: dict[str, float], champion: dict[str, float] | None,
 
 def _score(model_uri: str, evaluation: pd.DataFrame, config: ExperimentConfig) -> dict[str, float]:
     import mlflow
+
+    from churn.evaluate import evaluate  # scikit-learn's metrics: the service imports this module, not them
 
     mlflow.set_tracking_uri(config.tracking.uri)  # models:/ URIs resolve against the configured registry
     mlflow.set_registry_uri(config.tracking.uri)

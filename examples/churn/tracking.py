@@ -18,7 +18,6 @@ import pandas as pd
 
 from churn.config import ExperimentConfig
 from churn.features import feature_frame
-from churn.onnx_export import to_onnx
 from churn.registry import CHALLENGER, registry_client
 from churn.train import TrainResult
 
@@ -117,12 +116,11 @@ def log_run(result: TrainResult, config: ExperimentConfig) -> RegisteredRun:
         mlflow.set_tags({"data_fingerprint": fingerprint, "data_source": result.data.source,
                          "rows_train": len(result.data.train), "rows_test": len(result.data.test), **code_version()})
         with tempfile.TemporaryDirectory() as folder:
-            for name, image in result.plots.items():
-                (Path(folder) / name).write_bytes(image)
-            mlflow.log_artifacts(folder, artifact_path="plots")
-        with tempfile.TemporaryDirectory() as folder:
-            (Path(folder) / "model.onnx").write_bytes(result.onnx or to_onnx(result.pipeline))
-            mlflow.log_artifact(str(Path(folder) / "model.onnx"), artifact_path="onnx")
+            files = {f"plots/{name}": image for name, image in result.plots.items()} | {"onnx/model.onnx": result.onnx}
+            for name, content in files.items():
+                (Path(folder) / name).parent.mkdir(exist_ok=True)
+                (Path(folder) / name).write_bytes(content)
+            mlflow.log_artifacts(folder)
         mlflow.log_text(result.data.report.to_text(), "validation_report.txt")
         probability = result.pipeline.predict_proba(test_features.head(50))[:, 1]
         info = mlflow.sklearn.log_model(

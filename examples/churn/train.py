@@ -7,7 +7,7 @@ training testable on its own and lets the same code run with any tracking backen
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -50,9 +50,8 @@ class TrainResult:
     metrics: dict[str, float]
     data: TrainingData
     seconds: float
-    plots: dict[str, bytes] = field(default_factory=dict)
-    onnx: bytes = b""
-    extra: dict[str, str] = field(default_factory=dict)
+    plots: dict[str, bytes]
+    onnx: bytes
 
 
 # --8<-- [start:load_data]
