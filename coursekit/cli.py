@@ -21,6 +21,7 @@ from coursekit.problems import CourseError
 from coursekit.quizzes.gift import bank_to_gift
 from coursekit.slides import marp
 from coursekit.slides.build import write_sources
+from coursekit.slides.fonts import FontError, copy_deck_fonts
 
 ROOT = Path(__file__).resolve().parent.parent
 THEME = ROOT / "slides" / "theme" / "course.css"
@@ -108,7 +109,7 @@ def _slides_pdf(args: argparse.Namespace) -> int:
     except CourseError as error:
         print(error, file=sys.stderr)
         return 1
-    except marp.MarpError as error:
+    except (marp.MarpError, FontError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     for lecture in course.lectures:
@@ -143,6 +144,7 @@ def _write_pdf_sources(course: Course, root: Path) -> dict[str, Path]:
     shutil.copyfile(root / "docs" / "assets" / "javascripts" / "deck-mermaid.js", assets / "deck-mermaid.js")
     decks, _ = write_sources(course, root / PDF_DECKS, THEME, asset_prefix=assets.as_uri() + "/",
                              output_suffix=".pdf", force=True)
+    copy_deck_fonts(root, THEME, (root / PDF_DECKS).parent)  # the theme loads them from ../../assets/fonts/
     return decks
 
 

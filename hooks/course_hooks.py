@@ -4,7 +4,7 @@
   and expand the ``course/`` nav entry into the generated sections; in a one-shot build, freeze
   what is loaded so far out of the garbage collector's scans.
 - on_files: add the generated pages (syllabus, section pages, quiz pages, slides index, glossary), the GIFT
-  exports and the local Mermaid copy.
+  exports, the local Mermaid copy and the decks' fonts.
 - on_nav, on_env: keep compiled Jinja templates (mkdocstrings' and the theme's) in ``.cache/jinja``
   between builds, which saves about 0.6 s of every build after the first.
 - on_page_markdown: put the generated header on lecture pages, remove the slide markers and link
@@ -39,6 +39,7 @@ from coursekit.problems import CourseError
 from coursekit.quizzes.gift import bank_to_gift
 from coursekit.slides.background import WORKER
 from coursekit.slides.build import build_decks, cached_decks, publish_decks
+from coursekit.slides.fonts import FontError, deck_fonts
 from coursekit.slides.marp import MarpError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,6 +104,12 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     if not MERMAID.exists():
         raise PluginError(f"{MERMAID} is missing; run 'npm ci' (make serve does it for you)")
     files.append(File.generated(config, "assets/javascripts/mermaid.min.js", abs_src_path=str(MERMAID)))
+    try:
+        fonts = deck_fonts(ROOT, THEME)
+    except FontError as error:
+        raise PluginError(str(error)) from None
+    for src_uri, source in fonts.items():
+        files.append(File.generated(config, src_uri, abs_src_path=str(source)))
     # The decks are plain HTML without an icon link; a root favicon spares every deck a 404.
     files.append(File.generated(config, "favicon.ico", abs_src_path=str(FAVICON)))
     return files

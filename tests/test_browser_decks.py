@@ -43,7 +43,14 @@ NOTES = """() => Object.fromEntries([...document.querySelectorAll('.bespoke-marp
     .map(note => [note.dataset.index, note.textContent.trim().length]))"""
 
 DIAGRAMS_DONE = "() => [...document.querySelectorAll('pre.mermaid')].every(p => p.querySelector('svg'))"
-DECK_FILES = ("/index.html", "/", "/mermaid.min.js", "/deck-mermaid.js", "/favicon.ico")
+DECK_FILES = ("/index.html", "/", "/mermaid.min.js", "/deck-mermaid.js", "/favicon.ico", ".woff2")
+# Shows every slide (a presenter view shows one) and loads every font face of the theme: measuring
+# before the fonts arrive would measure a fallback font that differs from machine to machine.
+FONTS_READY = """async () => {
+  document.querySelectorAll('svg[data-marpit-svg]').forEach(svg => { svg.style.display = 'block'; });
+  const faces = [...document.fonts];
+  await Promise.allSettled(faces.map(face => face.load()));
+  return faces.length >= 6 && faces.every(face => face.status === 'loaded'); }"""
 NOTES_COMMENT = re.compile(r"^<!--\n", re.MULTILINE)
 
 
@@ -68,6 +75,8 @@ def test_every_deck_fits_renders_and_has_notes(page, server, decks):
         page.forget()
         page.goto(page_url(server, deck["page"]), wait_until="networkidle")
         where = f"deck {lecture_id} ({deck['src']})"
+        if not page.evaluate(FONTS_READY):
+            failures.append(f"{where}: the theme's fonts (Arimo, Cousine) did not load from assets/fonts/")
         if page.query_selector("pre.mermaid"):
             try:
                 page.wait_for_function(DIAGRAMS_DONE, timeout=20_000)
@@ -101,7 +110,9 @@ def test_a_deck_without_diagrams_makes_no_request_but_itself(page, server, decks
     if not plain:
         pytest.skip("every deck has a diagram")
     page.goto(page_url(server, plain[0]["page"]), wait_until="networkidle")
-    assert [url for url in page.requests if not url.endswith("/favicon.ico")] == [page_url(server, plain[0]["page"])]
+    fonts = page_url(server, "assets/fonts/")
+    own = [url for url in page.requests if not url.endswith("/favicon.ico") and not url.startswith(fonts)]
+    assert own == [page_url(server, plain[0]["page"])]
 
 
 def test_pdf_export_writes_one_pdf_per_lecture(browser, course_tree, root, tmp_path):
@@ -119,3 +130,17 @@ def test_pdf_export_writes_one_pdf_per_lecture(browser, course_tree, root, tmp_p
     assert main(["--root", str(tree), "slides-pdf", "--browser", CHROMIUM, "--output", str(output)]) == 0
     pdf = output / "1.1-a.pdf"
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5_000
+    assert b"Arimo" in _pdf_font_names(pdf.read_bytes()), "the PDF should embed the theme's own font"
+
+
+def _pdf_font_names(pdf: bytes) -> bytes:
+    """The font names a PDF embeds (they sit in its compressed object streams)."""
+    import zlib
+
+    names = re.findall(rb"/(?:BaseFont|FontName)\s*/([\w+-]+)", pdf)
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.DOTALL):
+        try:
+            names += re.findall(rb"/(?:BaseFont|FontName)\s*/([\w+-]+)", zlib.decompress(stream))
+        except zlib.error:
+            continue
+    return b" ".join(names)

@@ -149,3 +149,26 @@ def test_only_changed_decks_are_reconverted(course_tree, root, tmp_path):
     again = build_decks(load_course(tree), cache, theme)
     assert again.converted == ["1.2"]
     assert "two" in again.html["1.2"].read_text()
+
+
+def test_the_theme_ships_its_fonts_with_their_licences(root):
+    from coursekit.slides.fonts import deck_fonts, theme_fonts
+
+    theme = root / "slides" / "theme" / "course.css"
+    names = theme_fonts(theme)
+    assert {name.split("-")[0] for name in names} == {"arimo", "cousine"}, names
+    files = deck_fonts(root, theme)
+    assert all(path.is_file() for path in files.values())
+    assert files["assets/fonts/arimo-LICENSE.txt"].read_text().count("Open Font License") >= 1
+    assert len(files) == len(names) + 2
+
+
+def test_a_missing_font_names_the_file_and_the_fix(tmp_path):
+    import pytest
+
+    from coursekit.slides.fonts import FontError, deck_fonts
+
+    theme = tmp_path / "course.css"
+    theme.write_text('@font-face { src: url("../../assets/fonts/arimo-latin-400-normal.woff2"); }')
+    with pytest.raises(FontError, match=r"arimo-latin-400-normal\.woff2 not found .*run 'npm ci'"):
+        deck_fonts(tmp_path, theme)

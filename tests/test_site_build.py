@@ -74,6 +74,14 @@ def test_mermaid_is_local_and_fonts_are_not_fetched(built_site):
         assert not re.search(r'<script[^>]+src="https?://', text), f"{page} loads a script from the internet"
 
 
+def test_the_decks_fonts_are_published_two_levels_above_every_deck(built_site):
+    deck = (built_site / "slides" / "1.1" / "index.html").read_text(encoding="utf-8")
+    urls = set(re.findall(r'url\("(\.\./\.\./assets/fonts/[^"]+)"\)', deck))
+    assert len(urls) == 6, urls
+    for url in urls:
+        assert (built_site / "slides" / "1.1" / url).resolve().stat().st_size > 5_000, url
+
+
 def test_lecture_diagrams_use_materials_mermaid_fence(built_site):
     pages = [page.read_text(encoding="utf-8") for page in (built_site / "course").rglob("index.html")]
     assert any('<pre class="mermaid" data-search-exclude><code>' in page for page in pages)

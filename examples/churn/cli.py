@@ -163,8 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
         return command
 
     generate = add("generate", cmd_generate, "write a synthetic customer table (CSV or Parquet)", config=False)
-    generate.add_argument("--rows", type=int, default=10_000)
-    generate.add_argument("--seed", type=int, default=42)
+    generate.add_argument("--rows", type=int, default=10_000, help="customers to generate (default 10000)")
+    generate.add_argument("--seed", type=int, default=42, help="the same seed gives the same table (default 42)")
     generate.add_argument("--output", required=True, help="file to write: .csv or .parquet")
     generate.add_argument("--month-to-month-share", type=float, default=None, help="drift: share of Month-to-month")
     generate.add_argument("--charges-factor", type=float, default=1.0, help="drift: multiply MonthlyCharges")
@@ -176,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--out-of-range-share", type=float, default=0.0, help="quality: out-of-range values")
 
     validate = add("validate", cmd_validate, "validate a CSV or Parquet file against the data contract", config=False)
-    validate.add_argument("path")
+    validate.add_argument("path", help="the .csv or .parquet file to check")
     validate.add_argument("--json", help="also write the machine-readable report to this file")
     validate.add_argument("--max-bad-share", type=float, default=0.05, help="share of bad rows per rule that is fatal")
 
@@ -192,8 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("input", help=".csv, .parquet or .json (one record or a list)")
 
     serve = add("serve", cmd_serve, "serve the prediction API")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     return parser
 
 

@@ -129,6 +129,17 @@ def test_cli_help_for_every_command(capsys):
         assert command in capsys.readouterr().out
 
 
+def test_cli_every_argument_says_what_it_is():
+    import argparse
+
+    from churn.cli import build_parser
+
+    subparsers = next(action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction))
+    silent = [f"churn {name} {action.dest}" for name, command in subparsers.choices.items()
+              for action in command._actions if not action.help]
+    assert not silent, f"arguments without help text: {silent}"
+
+
 def test_cli_serve_without_an_api_key_says_which_variable(monkeypatch, capsys):
     monkeypatch.delenv("CHURN_API_KEY", raising=False)
     assert main(["serve", "--port", "1"]) == EXIT_BAD_INPUT

@@ -123,7 +123,7 @@ def test_dev_extra_means_base_plus_test_plus_pre_commit():
 
 def test_examples_test_extra():
     requirements = anatomy.requirements_of(ROOT / "examples" / "pyproject.toml", ("test",))
-    assert {"httpx==0.28.1", "mlflow==3.17.2", "scikit-learn==1.9.1"} <= set(requirements)
+    assert {"httpx2==2.16.2", "mlflow==3.17.2", "scikit-learn==1.9.1"} <= set(requirements)
 
 
 def test_self_referencing_extras_do_not_loop(tmp_path):

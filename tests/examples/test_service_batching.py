@@ -6,7 +6,7 @@ import asyncio
 import json
 import threading
 
-import httpx
+import httpx2
 import pytest
 from churn.predict import Prediction, PredictionInputError
 from churn.service.app import create_app
@@ -145,12 +145,12 @@ def test_200_concurrent_requests_give_200_log_lines(tmp_path):
     settings = ServiceSettings(api_key="k", prediction_log=tmp_path / "predictions.jsonl", batch_window_ms=2)
     app = create_app(settings, lambda: fake)
 
-    async def run() -> list[httpx.Response]:
+    async def run() -> list[httpx2.Response]:
         async with app.router.lifespan_context(app):
             while not app.state.service.ready:
                 await asyncio.sleep(0.01)
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            transport = httpx2.ASGITransport(app=app)
+            async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
                 return await asyncio.gather(*(
                     client.post("/predict", json=record, headers={"X-API-Key": "k", "X-Request-ID": f"req-{i}"})
                     for i, record in enumerate(records(200))))

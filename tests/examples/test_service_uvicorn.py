@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from tests.examples.service_fakes import fake_probability
 
@@ -50,19 +50,19 @@ def test_real_uvicorn_serves_predictions_and_flushes_the_log_on_shutdown(tmp_pat
         while True:
             assert server.poll() is None, f"uvicorn exited: {server.stderr.read()}"
             try:
-                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
+                if httpx2.get(f"{base}/ready", timeout=1).status_code == 200:
                     break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 pass
             assert time.monotonic() < deadline, "the service did not become ready in 20 s"
             time.sleep(0.05)
 
-        with httpx.Client(base_url=base, headers={"X-API-Key": "real-key"}, timeout=5) as client:
+        with httpx2.Client(base_url=base, headers={"X-API-Key": "real-key"}, timeout=5) as client:
             answer = client.post("/predict", json=EXAMPLE, headers={"X-Request-ID": "uvicorn-1"})
             batch = client.post("/predict/batch", json={"customers": [EXAMPLE, EXAMPLE]})
             bad = client.post("/predict", json={**EXAMPLE, "Contract": "Weekly"})
             metrics = client.get("/metrics/")
-        unauthorised = httpx.post(f"{base}/predict", json=EXAMPLE)
+        unauthorised = httpx2.post(f"{base}/predict", json=EXAMPLE)
     finally:
         server.send_signal(signal.SIGINT)  # what Ctrl-C or `docker stop` (SIGTERM) does: a graceful shutdown
         _, stderr = server.communicate(timeout=20)
