@@ -8,8 +8,17 @@ export NBCONVERT_DISABLE_CONFIG_EXPORTERS := 1
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The course project alone, as a training job or the service would run it (no course tools).
+PROJECT_VENV := .venv-project
+PROJECT_STAMP := $(PROJECT_VENV)/.installed
 
-.PHONY: serve write test check build links weight bench slides-pdf quiz-export clean
+.PHONY: serve write test check build links weight bench bench-project slides-pdf quiz-export clean
+
+$(PROJECT_STAMP): examples/pyproject.toml
+	test -x $(PROJECT_VENV)/bin/python || $(PYTHON) -m venv $(PROJECT_VENV)
+	$(PROJECT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PROJECT_VENV)/bin/python -m pip install --quiet -e ./examples
+	touch $(PROJECT_STAMP)
 
 $(STAMP): pyproject.toml examples/pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +59,12 @@ weight: build
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
+## bench-project: the course project's benchmarks (training, registry, start-up, serving), in an environment of
+## the project alone (.venv-project), the way a training job or the service runs it
+bench-project: $(PROJECT_STAMP)
+	$(PROJECT_VENV)/bin/python benchmarks/project.py
+	$(PROJECT_VENV)/bin/python benchmarks/serving.py
+
 ## slides-pdf: export every deck to PDF with Chromium (Debian: apt install chromium)
 slides-pdf: $(STAMP)
 	$(BIN)/course slides-pdf --output dist/slides
@@ -59,4 +74,4 @@ quiz-export: $(STAMP)
 	$(BIN)/course quiz-export --output dist/quizzes
 
 clean:
-	rm -rf site dist .cache
+	rm -rf site dist .cache $(PROJECT_VENV)

@@ -11,6 +11,7 @@ MINIMUM_MAJOR = {
     "actions/checkout": 6,
     "actions/setup-python": 6,
     "actions/setup-node": 6,
+    "actions/cache": 5,
     "actions/upload-pages-artifact": 5,
     "actions/deploy-pages": 5,
 }
