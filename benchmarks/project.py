@@ -16,7 +16,6 @@ lists 14,667 files. It is timed on its own too.
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import socket
 import subprocess
@@ -70,14 +69,17 @@ def start_to_ready(tracking_uri: str) -> float:
 
 
 def environment_scan() -> tuple[int, float]:
-    """How many distributions are installed, and how long listing their modules takes.
+    """How many distributions are installed, and how long MLflow's scan of them takes.
 
-    MLflow does this once per process when it saves a model, to check the given pip requirements
-    against the environment; the time grows with the environment (the dev environment has the
-    documentation and browser-test tools too).
+    MLflow makes this call once per process when it saves a model, to check the given pip
+    requirements against the environment: ``importlib_metadata.packages_distributions()`` (the
+    backport MLflow depends on), which reads every distribution's file list and checks that each
+    listed file exists, so the time grows with the environment.
     """
-    count = sum(1 for _ in importlib.metadata.distributions())
-    _, seconds = timed(importlib.metadata.packages_distributions)
+    import importlib_metadata  # MLflow's dependency, not the standard library's importlib.metadata
+
+    count = sum(1 for _ in importlib_metadata.distributions())
+    _, seconds = timed(importlib_metadata.packages_distributions)
     return count, seconds
 
 

@@ -137,14 +137,18 @@ def _links(args: argparse.Namespace) -> int:
 
 
 def _write_pdf_sources(course: Course, root: Path) -> dict[str, Path]:
-    """Deck sources whose Mermaid scripts load from local files (the PDF is rendered from a file, not the site)."""
-    assets = root / ".cache" / "pdf-assets"
-    assets.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(root / "node_modules" / "mermaid" / "dist" / "mermaid.min.js", assets / "mermaid.min.js")
-    shutil.copyfile(root / "docs" / "assets" / "javascripts" / "deck-mermaid.js", assets / "deck-mermaid.js")
-    decks, _ = write_sources(course, root / PDF_DECKS, THEME, asset_prefix=assets.as_uri() + "/",
-                             output_suffix=".pdf", force=True)
-    copy_deck_fonts(root, THEME, (root / PDF_DECKS).parent)  # the theme loads them from ../../assets/fonts/
+    """Deck sources for PDF, with the site's deck assets copied where every deck finds them.
+
+    A deck loads Mermaid and its fonts from ``../../assets/`` (two folders up, as on the site), so the
+    PDF sources in ``.cache/decks-pdf/<id>/`` get them in ``.cache/assets/``.
+    """
+    assets = (root / PDF_DECKS).parent / "assets"
+    scripts = assets / "javascripts"
+    scripts.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(root / "node_modules" / "mermaid" / "dist" / "mermaid.min.js", scripts / "mermaid.min.js")
+    shutil.copyfile(root / "docs" / "assets" / "javascripts" / "deck-mermaid.js", scripts / "deck-mermaid.js")
+    copy_deck_fonts(root, THEME, assets.parent)
+    decks, _ = write_sources(course, root / PDF_DECKS, THEME, output_suffix=".pdf", force=True)
     return decks
 
 

@@ -15,8 +15,6 @@ from coursekit.course import Course
 from coursekit.slides import marp
 from coursekit.slides.deck import build_deck
 
-ASSET_PREFIX = "../../assets/javascripts/"
-
 
 @dataclass(frozen=True)
 class DeckBuild:
@@ -26,24 +24,18 @@ class DeckBuild:
     converted: list[str]
 
 
-def deck_sources(course: Course, asset_prefix: str = ASSET_PREFIX) -> dict[str, str]:
-    """Return the Marp Markdown of every lecture's deck, by lecture id.
-
-    Args:
-        course: The loaded course.
-        asset_prefix: URL prefix of the folder holding ``mermaid.min.js`` and ``deck-mermaid.js``.
-    """
+def deck_sources(course: Course) -> dict[str, str]:
+    """Return the Marp Markdown of every lecture's deck, by lecture id."""
     sources = {}
     for lecture in course.lectures:
         section = course.catalog.section(lecture.section_number)
         assert section is not None
-        sources[lecture.id] = build_deck(lecture, course.views[lecture.id].slides, section.title,
-                                         course.paths.root, asset_prefix)
+        sources[lecture.id] = build_deck(lecture, course.views[lecture.id].slides, section.title, course.paths.root)
     return sources
 
 
-def write_sources(course: Course, cache_dir: Path, theme: Path, *, asset_prefix: str = ASSET_PREFIX,
-                  output_suffix: str = ".html", force: bool = False) -> tuple[dict[str, Path], list[Path]]:
+def write_sources(course: Course, cache_dir: Path, theme: Path, *, output_suffix: str = ".html",
+                  force: bool = False) -> tuple[dict[str, Path], list[Path]]:
     """Write every deck's Markdown to ``cache_dir/<id>/index.md``; drop folders of removed lectures.
 
     Returns:
@@ -55,7 +47,7 @@ def write_sources(course: Course, cache_dir: Path, theme: Path, *, asset_prefix:
     stale_theme = not stamp.exists() or stamp.read_text(encoding="utf-8") != theme.read_text(encoding="utf-8")
     decks: dict[str, Path] = {}
     changed: list[Path] = []
-    for lecture_id, source in deck_sources(course, asset_prefix).items():
+    for lecture_id, source in deck_sources(course).items():
         markdown = cache_dir / lecture_id / "index.md"
         markdown.parent.mkdir(exist_ok=True)
         decks[lecture_id] = markdown

@@ -20,6 +20,8 @@ from coursekit.lectures import Lecture
 from coursekit.snippets import REFERENCE, find_references, read_region
 
 MAX_CODE_LINES = 14
+# Decks sit two folders below the site root (slides/<id>/), like their fonts in the theme.
+DECK_SCRIPTS = "../../assets/javascripts/"
 LINK = re.compile(r"(!?)\[(?P<text>[^\]]*)\]\((?P<url>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
 TAKEAWAYS = "key takeaways"
 NOTES_ONLY_SECTIONS = ("further reading",)
@@ -146,8 +148,7 @@ def _first_sentence(text: str) -> str:
     return match.group(1) if match else text
 
 
-def build_deck(lecture: Lecture, slides_markdown: str, section_title: str, root: Path,
-               asset_prefix: str) -> str:
+def build_deck(lecture: Lecture, slides_markdown: str, section_title: str, root: Path) -> str:
     """Return the Marp Markdown deck of one lecture.
 
     Args:
@@ -155,7 +156,6 @@ def build_deck(lecture: Lecture, slides_markdown: str, section_title: str, root:
         slides_markdown: The lecture body after the slide markers were applied.
         section_title: Title of the lecture's section, shown on the title slide.
         root: Repository root, to resolve snippet includes.
-        asset_prefix: URL prefix from the deck's HTML to the site's ``assets/javascripts/`` folder.
     """
     meta = lecture.meta
     title = Slide(f"# {meta.title}", "title")
@@ -222,8 +222,8 @@ def build_deck(lecture: Lecture, slides_markdown: str, section_title: str, root:
     ])
     body = "\n\n---\n\n".join(slide.render() for slide in slides)
     if has_diagram:
-        body += (f'\n\n<script src="{asset_prefix}mermaid.min.js"></script>\n'
-                 f'<script src="{asset_prefix}deck-mermaid.js"></script>')
+        body += (f'\n\n<script src="{DECK_SCRIPTS}mermaid.min.js"></script>\n'
+                 f'<script src="{DECK_SCRIPTS}deck-mermaid.js"></script>')
     return f"{header}\n\n{body}\n"
 
 

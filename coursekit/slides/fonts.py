@@ -28,13 +28,18 @@ def theme_fonts(theme: Path) -> list[str]:
     return list(dict.fromkeys(FONT_URL.findall(theme.read_text(encoding="utf-8"))))
 
 
+def _family(name: str) -> str:
+    """The npm package family of a font file: ``arimo-latin-400-normal.woff2`` -> ``arimo``."""
+    return name.split("-", 1)[0]
+
+
 def font_source(root: Path, name: str) -> Path:
     """Return the installed file of font ``name`` (``arimo-latin-400-normal.woff2`` -> ``@fontsource/arimo``).
 
     Raises:
         FontError: If the file is not in ``node_modules``.
     """
-    family = name.split("-", 1)[0]
+    family = _family(name)
     path = root / "node_modules" / "@fontsource" / family / "files" / name
     if not path.is_file():
         raise FontError(f"deck font {name} not found at {path}; run 'npm ci' in {root} "
@@ -50,9 +55,8 @@ def deck_fonts(root: Path, theme: Path) -> dict[str, Path]:
     files = {}
     for name in theme_fonts(theme):
         source = font_source(root, name)
-        family = name.split("-", 1)[0]
         files[f"{FONTS_FOLDER}/{name}"] = source
-        files[f"{FONTS_FOLDER}/{family}-LICENSE.txt"] = source.parent.parent / "LICENSE"
+        files[f"{FONTS_FOLDER}/{_family(name)}-LICENSE.txt"] = source.parent.parent / "LICENSE"
     return files
 
 
