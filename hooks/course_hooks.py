@@ -5,8 +5,6 @@
   what is loaded so far out of the garbage collector's scans.
 - on_files: add the generated pages (syllabus, section pages, quiz pages, slides index, glossary), the GIFT
   exports, the local Mermaid copy and the decks' fonts.
-- on_nav, on_env: keep compiled Jinja templates (mkdocstrings' and the theme's) in ``.cache/jinja``
-  between builds, which saves about 0.6 s of every build after the first.
 - on_page_markdown: put the generated header on lecture pages, remove the slide markers and link
   the first use of each glossary term.
 - on_page_context: point "edit this page" of generated pages at the file to edit.
@@ -25,7 +23,6 @@ import time
 from pathlib import Path
 
 import material
-from jinja2 import Environment, FileSystemBytecodeCache
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
@@ -47,7 +44,6 @@ MERMAID = ROOT / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
 FAVICON = Path(material.__file__).parent / "templates" / "assets" / "images" / "favicon.png"
 THEME = ROOT / "slides" / "theme" / "course.css"
 DECK_CACHE = ROOT / ".cache" / "decks"
-TEMPLATE_CACHE = ROOT / ".cache" / "jinja"
 CONTRIBUTING_PAGE = "contributing.md"
 SNIPPET_SYNTAX = re.compile(r"(?<!;)(-{1,2}8<-{1,2})")
 log = logging.getLogger("mkdocs.hooks.course")
@@ -113,25 +109,6 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     # The decks are plain HTML without an icon link; a root favicon spares every deck a 404.
     files.append(File.generated(config, "favicon.ico", abs_src_path=str(FAVICON)))
     return files
-
-
-def _template_cache() -> FileSystemBytecodeCache:
-    TEMPLATE_CACHE.mkdir(parents=True, exist_ok=True)
-    return FileSystemBytecodeCache(str(TEMPLATE_CACHE))
-
-
-def on_nav(nav: object, config: MkDocsConfig, files: Files) -> object:
-    """Let mkdocstrings reuse its compiled templates (pages are rendered after this event)."""
-    plugin = config.plugins.get("mkdocstrings")
-    if plugin is not None:
-        plugin.get_handler("python").env.bytecode_cache = _template_cache()
-    return nav
-
-
-def on_env(env: Environment, config: MkDocsConfig, files: Files) -> Environment:
-    """Let the theme reuse its compiled templates (Jinja checks each template's source checksum)."""
-    env.bytecode_cache = _template_cache()
-    return env
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:

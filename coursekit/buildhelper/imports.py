@@ -1,11 +1,12 @@
-"""Keep mkdocs-jupyter's heavy imports out of builds that convert no notebook.
+"""Keep mkdocs-jupyter's heavy imports out of builds that convert no notebook in-process.
 
 mkdocs-jupyter imports jupytext and nbconvert (through its ``convert`` module) as soon as MkDocs
 loads it, about 0.4 s, although a build whose notebooks are unchanged serves them from the
-plugin's own cache (``.cache/mkdocs-jupyter``) and never calls either. The ``course-notebook-imports``
-plugin, listed just before ``mkdocs-jupyter`` in ``mkdocs.yml``, puts stand-ins for those two
-modules in ``sys.modules``; the real module is imported on the first attribute a caller reads,
-that is, when a notebook is really converted. Output is unchanged; only the import moves.
+plugin's own cache (``.cache/mkdocs-jupyter``) and never calls either, and a changed notebook is
+converted by the build helper (``coursekit.buildhelper.helper``) in its own process. The
+``course-build-helper`` plugin puts stand-ins for those two modules in ``sys.modules``; the real
+module is imported on the first attribute a caller reads, that is, when a notebook is really
+converted in the build process. Output is unchanged; only the import moves.
 
 (``importlib.util.LazyLoader`` cannot do this on Python 3.11: the import system reads the module's
 ``__spec__`` on every ``import``, which makes a lazy module load at once.)
@@ -16,8 +17,6 @@ from __future__ import annotations
 import importlib
 import sys
 import types
-
-from mkdocs.plugins import BasePlugin
 
 #: The modules mkdocs-jupyter imports at load time but uses only to convert a notebook.
 NOTEBOOK_MODULES = ("jupytext", "mkdocs_jupyter.convert")
@@ -47,15 +46,3 @@ def defer(name: str) -> bool:
     sys.modules[name] = DeferredModule(name)
     return True
 
-
-class DeferNotebookImports(BasePlugin):
-    """MkDocs plugin ``course-notebook-imports``: defers the imports when MkDocs creates it.
-
-    MkDocs creates plugins in the order of ``plugins:`` in ``mkdocs.yml``, so listed before
-    ``mkdocs-jupyter`` this runs before that plugin's module is imported.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        for name in NOTEBOOK_MODULES:
-            defer(name)
