@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import subprocess
 import sys
 import tempfile
@@ -125,11 +126,16 @@ def run(request: dict[str, Any], report: IO[str]) -> None:
 
 def main() -> int:
     """Entry point of the helper process (see the module's docstring)."""
+    # Reports go to the original standard output; anything else written there (by a library, or a
+    # notebook's kernel manager) goes to standard error, so the build never reads a stray line.
+    report = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     import mkdocs_jupyter.plugin  # noqa: F401  (the slow import: done while the build is still loading)
 
     text = sys.stdin.read()
-    if text.strip():
-        run(json.loads(text), sys.stdout)
+    with report:
+        if text.strip():
+            run(json.loads(text), report)
     return 0
 
 
