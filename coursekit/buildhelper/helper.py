@@ -118,7 +118,8 @@ def run(request: dict[str, Any], report: IO[str]) -> None:
             notebooks.convert_into_cache(job)
             result = {"notebook": job["src_path"], "ok": True}
         except Exception as error:  # reported; the build converts the page itself and shows the real error
-            result = {"notebook": job["src_path"], "ok": False, "error": f"{type(error).__name__}: {error}"}
+            first_line = (str(error).strip().splitlines() or [""])[0]
+            result = {"notebook": job["src_path"], "ok": False, "error": f"{type(error).__name__}: {first_line}"}
         print(json.dumps(result), file=report, flush=True)
     if request.get("templates"):
         templates.compile_into_cache(request["templates"])
