@@ -208,6 +208,7 @@ def test_the_theme_job_skips_icons_other_languages_and_templates_it_cannot_compi
 
 def test_the_plugin_sends_only_uncached_notebooks_and_waits_before_the_page(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # empty caches here: the plugin spawns its helper at once
+    monkeypatch.setattr("coursekit.buildhelper.plugin.available_cores", lambda: 2)
     file = _notebook(tmp_path)
     jupyter = _jupyter(tmp_path / ".cache" / "mkdocs-jupyter")
     config = types.SimpleNamespace(plugins={"mkdocs-jupyter": jupyter}, theme=Theme(name="material"))
@@ -231,6 +232,14 @@ def test_the_plugin_sends_only_uncached_notebooks_and_waits_before_the_page(tmp_
     assert again.helper is None, "with filled caches no helper is spawned up front"
     again.on_files(Files([file]), config)
     assert again.helper is None and again.waiting == set(), "a cached notebook needs no helper"
+
+
+def test_one_core_gets_no_helper(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # empty caches: with two cores the plugin would spawn a helper here
+    monkeypatch.setattr("coursekit.buildhelper.plugin.available_cores", lambda: 1)
+    plugin = CourseBuildHelper()
+    plugin.load_config({}, str(tmp_path / "mkdocs.yml"))
+    assert plugin.helper is None and not plugin.enabled
 
 
 def test_the_helper_can_be_switched_off(tmp_path, monkeypatch):

@@ -11,7 +11,8 @@ Listed just before ``mkdocs-jupyter`` in ``mkdocs.yml``, it:
    fresh clone) the helper starts as soon as MkDocs creates the plugin, so its imports overlap
    with MkDocs loading; otherwise it starts when MkDocs knows the files and a notebook changed.
    The build waits for a notebook just before that page. ``COURSE_BUILD_HELPER=off`` switches
-   the helper off (the build then does the work itself, as without this plugin).
+   the helper off (the build then does the work itself, as without this plugin); so does a
+   machine that gives the build a single core.
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ JUPYTER_PLUGIN = "mkdocs-jupyter"
 MKDOCSTRINGS_PLUGIN = "mkdocstrings"
 
 
+def available_cores() -> int:
+    """How many CPU cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 class CourseBuildHelper(BasePlugin):
     """Deferred imports, a template cache, and a helper process for a first build's one-time work."""
 
@@ -41,7 +49,8 @@ class CourseBuildHelper(BasePlugin):
         super().__init__()
         for name in NOTEBOOK_MODULES:
             defer(name)
-        self.enabled = os.environ.get("COURSE_BUILD_HELPER", "on") != "off"
+        # With one core the helper would only compete with the build for it.
+        self.enabled = os.environ.get("COURSE_BUILD_HELPER", "on") != "off" and available_cores() > 1
         self.template_cache = Path(".cache") / "jinja"
         self.helper: Helper | None = None
         self.waiting: set[str] = set()
