@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import marshal
 import os
+import pickle
 import re
 import subprocess
 import sys
@@ -170,30 +172,66 @@ def test_a_dismissed_helper_exits_and_a_waiting_one_can_be_stopped():
     assert waiting.process.poll() is not None, "stop() ends a helper that is still waiting for its request"
 
 
-def test_the_theme_job_compiles_what_the_build_compiles_byte_for_byte(root, tmp_path, monkeypatch):
-    """The build's theme environment (MkDocs' get_env, then every plugin's on_env) against the helper's."""
+def _config_copy(root: Path, folder: Path) -> Path:
+    """The course's mkdocs.yml in another folder, its paths made absolute: its template cache lands there."""
+    text = (root / "mkdocs.yml").read_text(encoding="utf-8")
+    replacements = {"  - hooks/course_hooks.py": f"  - {root / 'hooks' / 'course_hooks.py'}",
+                    "paths: [examples]": f"paths: [{root / 'examples'}]",
+                    'base_path: ["."]': f'base_path: ["{root}"]'}
+    for old, new in replacements.items():
+        assert old in text, f"mkdocs.yml no longer has {old!r}: update this test"
+        text = text.replace(old, new)
+    text = re.sub(r"\nwatch:\n(?:  - .*\n)+", "\n", text)
+    config = folder / "mkdocs.yml"
+    config.write_text(text + f"\ndocs_dir: {root / 'docs'}\n", encoding="utf-8")
+    return config
+
+
+def _compiled(folder: Path) -> dict[str, tuple[str, object]]:
+    """The templates in a Jinja bytecode cache: file name -> (source checksum, code object)."""
+    from jinja2.bccache import bc_magic
+
+    compiled = {}
+    for path in folder.glob("__jinja2_*.cache"):
+        with path.open("rb") as stream:
+            assert stream.read(len(bc_magic)) == bc_magic
+            compiled[path.name] = (pickle.load(stream), marshal.load(stream))
+    return compiled
+
+
+def test_the_helper_compiles_each_template_to_the_code_the_build_compiles(root, tmp_path, monkeypatch):
+    """A real strict build without the helper, against the helper's two template jobs for the same config.
+
+    Code objects compare equal when their bytecode, constants and names are equal (memory
+    addresses aside), so this checks what each template does, not how marshal wrote it.
+    """
     from mkdocs.config import load_config
 
+    config = _config_copy(root, tmp_path)
     monkeypatch.setenv("COURSE_BUILD_HELPER", "off")
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
-    config = load_config(str(root / "mkdocs.yml"))
-    config.plugins.on_startup(command="build", dirty=False)
-    config = config.plugins.on_config(config)
-    build_env = config.plugins.on_env(config.theme.get_env(), config=config, files=Files([]))
-    build_env.bytecode_cache = templates.bytecode_cache(tmp_path / "build")
-    used = ["main.html", "base.html", "partials/header.html", "partials/nav.html", "partials/nav-item.html",
-            "partials/toc.html", "partials/footer.html", "partials/search.html", "partials/palette.html",
-            "partials/content.html", "partials/languages/en.html"]
-    for name in used:
-        build_env.get_template(name)
+    environ = {**os.environ, "COURSE_DECKS": "off", "COURSE_EXECUTE_NOTEBOOKS": "false"}
+    build = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config),
+                            "-d", str(tmp_path / "site")], cwd=tmp_path, env=environ, capture_output=True,
+                           text=True, check=False)
+    assert build.returncode == 0, build.stderr[-3000:]
 
-    job = templates.theme_job(config.theme, tmp_path / "helper")
-    assert templates.compile_into_cache(job) >= len(used)
-    from_build = {path.name: path.read_bytes() for path in (tmp_path / "build").iterdir()}
-    from_helper = {path.name: path.read_bytes() for path in (tmp_path / "helper").iterdir()}
-    assert len(from_build) == len(used) and set(from_build) <= set(from_helper)
-    different = [name for name in from_build if from_build[name] != from_helper[name]]
-    assert not different, f"the helper compiles {len(different)} templates differently from the build"
+    loaded = load_config(str(config))
+    cache = tmp_path / "helper"
+    helper = Helper.spawn()
+    helper.send([], templates.theme_job(loaded.theme, cache),
+                templates.handler_job(loaded.plugins["mkdocstrings"].config, loaded.theme, loaded.config_file_path,
+                                      cache))
+    helper.finish(timeout=120)
+    assert helper.process.returncode == 0
+
+    from_build, from_helper = _compiled(tmp_path / ".cache" / "jinja"), _compiled(cache)
+    common = sorted(set(from_build) & set(from_helper))
+    different = [from_build[name][1].co_filename for name in common if from_build[name] != from_helper[name]]
+    assert not different, f"the helper compiles these differently from the build: {different}"
+    kinds = [from_build[name][1].co_filename for name in common]
+    assert sum("mkdocstrings_handlers" in name for name in kinds) >= 30, "mkdocstrings' templates are missing"
+    assert sum("/material/templates/" in name for name in kinds) >= 20, "the theme's templates are missing"
 
 
 def test_the_theme_job_skips_icons_other_languages_and_templates_it_cannot_compile(tmp_path):
@@ -202,7 +240,7 @@ def test_the_theme_job_skips_icons_other_languages_and_templates_it_cannot_compi
     assert "main.html" in names and "partials/languages/en.html" in names
     assert "partials/languages/de.html" not in names
     assert not [name for name in names if name.startswith(".icons/") or not name.endswith(".html")]
-    compiled = templates.compile_into_cache(templates.theme_job(theme, tmp_path))
+    compiled = templates.compile_theme(templates.theme_job(theme, tmp_path))
     assert 0 < compiled < len(names), "blog templates need the blog plugin's filters and are skipped"
 
 

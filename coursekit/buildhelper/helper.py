@@ -1,17 +1,18 @@
 """A helper process that does a first build's one-time work on the second core while MkDocs builds.
 
 A build is one process on one core; an ordinary laptop has at least two. On a first build (a
-fresh clone, or after an edit to the notebook) the ``course-build-helper`` plugin hands two jobs
-to this helper: converting the notebooks that have no cache entry (``notebooks``) and compiling
-the theme's templates into the template cache (``templates``). Both write exactly what the build
+fresh clone, or after an edit to the notebook) the ``course-build-helper`` plugin hands its jobs
+to this helper: converting the notebooks that have no cache entry (``notebooks``), then compiling
+mkdocstrings' and the theme's templates into the template cache (``templates``). Both write exactly what the build
 would have written itself; the build then finds cache hits. Nothing depends on the helper: if it
 fails or is late, the build does the work itself, and a failing notebook is reported by the
 build's own conversion.
 
 The helper is ``python -m coursekit.buildhelper.helper``. It imports mkdocs-jupyter at once (the
 slow part), then reads one JSON request on standard input: ``{"notebooks": [...], "templates":
-{...} or null}``; an empty input means there is nothing to do. After each notebook it writes one
-JSON line on standard output, ``{"notebook": src_path, "ok": true|false, "error": "..."}``.
+{...} or null, "handler": {...} or null}``; an empty input means there is nothing to do. After
+each notebook it writes one JSON line on standard output, ``{"notebook": src_path, "ok": true|false,
+"error": "..."}``.
 """
 
 from __future__ import annotations
@@ -45,9 +46,11 @@ class Helper:
                                    stdout=subprocess.PIPE, stderr=errors, text=True, encoding="utf-8")
         return cls(process, errors)
 
-    def send(self, notebooks: list[dict[str, Any]], templates: dict[str, Any] | None) -> None:
-        """Give the helper its jobs (see ``notebooks.notebook_job`` and ``templates.theme_job``)."""
-        self._close_input(json.dumps({"notebooks": notebooks, "templates": templates}))
+    def send(self, notebooks: list[dict[str, Any]], templates: dict[str, Any] | None,
+             handler: dict[str, Any] | None = None) -> None:
+        """Give the helper its jobs (see ``notebooks.notebook_job``, ``templates.theme_job`` and
+        ``templates.handler_job``)."""
+        self._close_input(json.dumps({"notebooks": notebooks, "templates": templates, "handler": handler}))
 
     def dismiss(self) -> None:
         """Tell the helper there is nothing to do; it exits."""
@@ -121,8 +124,11 @@ def run(request: dict[str, Any], report: IO[str]) -> None:
             first_line = (str(error).strip().splitlines() or [""])[0]
             result = {"notebook": job["src_path"], "ok": False, "error": f"{type(error).__name__}: {first_line}"}
         print(json.dumps(result), file=report, flush=True)
+    # mkdocstrings renders the API reference before the theme renders any page.
+    if request.get("handler"):
+        templates.compile_handler(request["handler"])
     if request.get("templates"):
-        templates.compile_into_cache(request["templates"])
+        templates.compile_theme(request["templates"])
 
 
 def main() -> int:

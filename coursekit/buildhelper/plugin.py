@@ -7,7 +7,7 @@ Listed just before ``mkdocs-jupyter`` in ``mkdocs.yml``, it:
 2. keeps compiled Jinja templates, the theme's and mkdocstrings', in ``.cache/jinja`` next to
    ``mkdocs.yml`` (``templates``): about 0.45 s of every build after the first;
 3. hands a first build's one-time work to a helper process on the second core (``helper``):
-   notebooks without a cache entry and the theme's templates. When the caches are empty (a
+   notebooks without a cache entry, and mkdocstrings' and the theme's templates. When the caches are empty (a
    fresh clone) the helper starts as soon as MkDocs creates the plugin, so its imports overlap
    with MkDocs loading; otherwise it starts when MkDocs knows the files and a notebook changed.
    The build waits for a notebook just before that page. ``COURSE_BUILD_HELPER=off`` switches
@@ -74,8 +74,11 @@ class CourseBuildHelper(BasePlugin):
         if self.helper is None:
             return files
         theme = templates.theme_job(config.theme, self.template_cache)
+        mkdocstrings = config.plugins.get(MKDOCSTRINGS_PLUGIN)
+        handler = None if mkdocstrings is None else templates.handler_job(
+            mkdocstrings.config, config.theme, config.config_file_path, self.template_cache)
         if jobs or templates.cache_is_empty(self.template_cache):
-            self.helper.send(jobs, theme)
+            self.helper.send(jobs, theme, handler)
         else:
             self.helper.dismiss()
         self.waiting = {job["src_path"] for job in jobs}
