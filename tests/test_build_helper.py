@@ -152,6 +152,18 @@ def test_a_failing_notebook_is_reported_and_the_other_jobs_still_run(tmp_path, c
     assert not templates.cache_is_empty(tmp_path / "jinja"), "the templates were compiled all the same"
 
 
+def test_a_failing_template_job_is_reported_and_the_next_one_still_runs(tmp_path, caplog):
+    theme = templates.theme_job(Theme(name="material"), tmp_path / "jinja")
+    broken = {"handler": "no_such_handler", "handler_config": {}, "custom_templates": None, "theme": "material",
+              "config_file_path": str(tmp_path / "mkdocs.yml"), "cache_dir": str(tmp_path / "jinja")}
+    helper = Helper.spawn()
+    helper.send([], theme, broken)
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.course_build_helper"):
+        helper.finish(timeout=120)
+    assert "handler job failed: ModuleNotFoundError" in caplog.text
+    assert not templates.cache_is_empty(tmp_path / "jinja"), "the theme's job ran after the failed one"
+
+
 def test_a_helper_that_dies_is_reported(tmp_path, caplog):
     helper = Helper.spawn()
     helper.process.kill()
@@ -221,7 +233,7 @@ def test_the_helper_compiles_each_template_to_the_code_the_build_compiles(root, 
     helper = Helper.spawn()
     helper.send([], templates.theme_job(loaded.theme, cache),
                 templates.handler_job(loaded.plugins["mkdocstrings"].config, loaded.theme, loaded.config_file_path,
-                                      cache))
+                                      cache, "python"))
     helper.finish(timeout=120)
     assert helper.process.returncode == 0
 
@@ -270,6 +282,18 @@ def test_the_plugin_sends_only_uncached_notebooks_and_waits_before_the_page(tmp_
     assert again.helper is None, "with filled caches no helper is spawned up front"
     again.on_files(Files([file]), config)
     assert again.helper is None and again.waiting == set(), "a cached notebook needs no helper"
+
+    cached.unlink()  # an edited notebook, templates cached: the helper gets the notebook only
+    sent = []
+    real_send = Helper.send
+    monkeypatch.setattr(Helper, "send", lambda self, *jobs: sent.append(jobs) or real_send(self, *jobs))
+    edited = CourseBuildHelper()
+    edited.load_config({}, str(tmp_path / "mkdocs.yml"))
+    edited.on_files(Files([file]), config)
+    assert [(len(notebook_jobs), theme, handler) for notebook_jobs, theme, handler in sent] == [(1, None, None)]
+    edited.on_pre_page(page, config, None)
+    edited.on_post_build(config)
+    assert cached.exists()
 
 
 def test_one_core_gets_no_helper(tmp_path, monkeypatch):

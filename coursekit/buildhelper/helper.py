@@ -80,12 +80,15 @@ class Helper:
         log.info("the build helper did not convert %s (%s); converting it in the build instead", src_path, reason)
         return False
 
-    def _last_error_line(self) -> str:
+    def _error_lines(self) -> list[str]:
         if self.errors.closed:
-            return "no message"
+            return []
         self.errors.flush()
         self.errors.seek(0)
-        lines = self.errors.read().strip().splitlines()
+        return self.errors.read().strip().splitlines()
+
+    def _last_error_line(self) -> str:
+        lines = self._error_lines()
         return lines[-1] if lines else "no message"
 
     def finish(self, timeout: float = 30) -> None:
@@ -94,6 +97,11 @@ class Helper:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             log.info("the build helper took over %s s; stopped", timeout)
+        else:
+            failed = [line for line in self._error_lines() if " job failed: " in line]
+            if self.process.returncode != 0 or failed:
+                log.info("the build helper ended with exit %s (%s); the build did that work itself",
+                         self.process.returncode, "; ".join(failed) or self._last_error_line())
         self.stop()
 
     def stop(self) -> None:
@@ -125,10 +133,13 @@ def run(request: dict[str, Any], report: IO[str]) -> None:
             result = {"notebook": job["src_path"], "ok": False, "error": f"{type(error).__name__}: {first_line}"}
         print(json.dumps(result), file=report, flush=True)
     # mkdocstrings renders the API reference before the theme renders any page.
-    if request.get("handler"):
-        templates.compile_handler(request["handler"])
-    if request.get("templates"):
-        templates.compile_theme(request["templates"])
+    for kind, compile_templates in (("handler", templates.compile_handler), ("templates", templates.compile_theme)):
+        if not request.get(kind):
+            continue
+        try:
+            compile_templates(request[kind])
+        except Exception as error:  # the build compiles what it needs itself
+            print(f"{kind} job failed: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
 
 
 def main() -> int:

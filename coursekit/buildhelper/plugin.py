@@ -33,6 +33,7 @@ from coursekit.buildhelper.imports import NOTEBOOK_MODULES, defer
 
 JUPYTER_PLUGIN = "mkdocs-jupyter"
 MKDOCSTRINGS_PLUGIN = "mkdocstrings"
+PYTHON_HANDLER = "python"
 
 
 def available_cores() -> int:
@@ -65,7 +66,7 @@ class CourseBuildHelper(BasePlugin):
         return result
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        """Send the helper its jobs: uncached notebooks, and the theme's templates when it runs anyway."""
+        """Send the helper its jobs: uncached notebooks; with an empty template cache, the templates."""
         if not self.enabled:
             return files
         jobs = self._notebook_jobs(files, config)
@@ -73,11 +74,14 @@ class CourseBuildHelper(BasePlugin):
             self.helper = Helper.spawn()
         if self.helper is None:
             return files
-        theme = templates.theme_job(config.theme, self.template_cache)
-        mkdocstrings = config.plugins.get(MKDOCSTRINGS_PLUGIN)
-        handler = None if mkdocstrings is None else templates.handler_job(
-            mkdocstrings.config, config.theme, config.config_file_path, self.template_cache)
-        if jobs or templates.cache_is_empty(self.template_cache):
+        theme = handler = None
+        if templates.cache_is_empty(self.template_cache):
+            theme = templates.theme_job(config.theme, self.template_cache)
+            mkdocstrings = config.plugins.get(MKDOCSTRINGS_PLUGIN)
+            if mkdocstrings is not None:
+                handler = templates.handler_job(mkdocstrings.config, config.theme, config.config_file_path,
+                                                self.template_cache, PYTHON_HANDLER)
+        if jobs or theme:
             self.helper.send(jobs, theme, handler)
         else:
             self.helper.dismiss()
@@ -101,7 +105,7 @@ class CourseBuildHelper(BasePlugin):
         """Give mkdocstrings the template cache (its pages render after this event)."""
         plugin = config.plugins.get(MKDOCSTRINGS_PLUGIN)
         if plugin is not None:
-            plugin.get_handler("python").env.bytecode_cache = templates.bytecode_cache(self.template_cache)
+            plugin.get_handler(PYTHON_HANDLER).env.bytecode_cache = templates.bytecode_cache(self.template_cache)
         return nav
 
     def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:

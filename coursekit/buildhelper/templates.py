@@ -74,7 +74,7 @@ def theme_environment(dirs: list[str], locale: str) -> Environment:
 
 
 def handler_job(mkdocstrings_config: Any, theme: Any, config_file_path: str, cache_dir: Path,
-                handler: str = "python") -> dict[str, Any]:
+                handler: str) -> dict[str, Any]:
     """The request the helper needs to compile the templates of mkdocstrings' Python handler.
 
     Args:
