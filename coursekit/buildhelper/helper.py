@@ -3,14 +3,14 @@
 A build is one process on one core; an ordinary laptop has at least two. On a first build (a
 fresh clone, or after an edit to the notebook) the ``course-build-helper`` plugin hands its jobs
 to this helper: converting the notebooks that have no cache entry (``notebooks``), then compiling
-mkdocstrings' and the theme's templates into the template cache (``templates``). Both write exactly what the build
-would have written itself; the build then finds cache hits. Nothing depends on the helper: if it
-fails or is late, the build does the work itself, and a failing notebook is reported by the
-build's own conversion.
+mkdocstrings' templates (``handler``) and the theme's (``theme``) into the template cache. Each job
+writes exactly what the build would have written itself; the build then finds cache hits. Nothing
+depends on the helper: if it fails or is late, the build does the work itself, and a failing
+notebook is reported by the build's own conversion.
 
 The helper is ``python -m coursekit.buildhelper.helper``. It imports mkdocs-jupyter at once (the
-slow part), then reads one JSON request on standard input: ``{"notebooks": [...], "templates":
-{...} or null, "handler": {...} or null}``; an empty input means there is nothing to do. After
+slow part), then reads one JSON request on standard input: ``{"notebooks": [...], "handler":
+{...} or null, "theme": {...} or null}``; an empty input means there is nothing to do. After
 each notebook it writes one JSON line on standard output, ``{"notebook": src_path, "ok": true|false,
 "error": "..."}``.
 """
@@ -46,11 +46,11 @@ class Helper:
                                    stdout=subprocess.PIPE, stderr=errors, text=True, encoding="utf-8")
         return cls(process, errors)
 
-    def send(self, notebooks: list[dict[str, Any]], templates: dict[str, Any] | None,
-             handler: dict[str, Any] | None = None) -> None:
-        """Give the helper its jobs (see ``notebooks.notebook_job``, ``templates.theme_job`` and
+    def send(self, notebook_jobs: list[dict[str, Any]], theme_job: dict[str, Any] | None,
+             handler_job: dict[str, Any] | None = None) -> None:
+        """Give the helper its jobs (from ``notebooks.notebook_job``, ``templates.theme_job`` and
         ``templates.handler_job``)."""
-        self._close_input(json.dumps({"notebooks": notebooks, "templates": templates, "handler": handler}))
+        self._close_input(json.dumps({"notebooks": notebook_jobs, "handler": handler_job, "theme": theme_job}))
 
     def dismiss(self) -> None:
         """Tell the helper there is nothing to do; it exits."""
@@ -133,7 +133,7 @@ def run(request: dict[str, Any], report: IO[str]) -> None:
             result = {"notebook": job["src_path"], "ok": False, "error": f"{type(error).__name__}: {first_line}"}
         print(json.dumps(result), file=report, flush=True)
     # mkdocstrings renders the API reference before the theme renders any page.
-    for kind, compile_templates in (("handler", templates.compile_handler), ("templates", templates.compile_theme)):
+    for kind, compile_templates in (("handler", templates.compile_handler), ("theme", templates.compile_theme)):
         if not request.get(kind):
             continue
         try:
