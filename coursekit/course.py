@@ -13,6 +13,7 @@ from pathlib import Path
 
 from coursekit.catalog import Catalog, Section, load_catalog
 from coursekit.codefences import check_python_fences
+from coursekit.doclinks import check_links
 from coursekit.glossary import Glossary, load_glossary
 from coursekit.lectures import Lecture, id_key, lecture_files, read_lecture
 from coursekit.problems import CourseError, Problem, display_path
@@ -194,6 +195,8 @@ def load_course(root: Path) -> Course:
     problems.extend(_check_banks(banks, lectures, catalog, paths))
     glossary, found = load_glossary(paths.glossary, paths.root, {lecture.id for lecture in lectures})
     problems.extend(found)
+    course = Course(paths, catalog, lectures, views, banks, glossary or Glossary([]))
+    problems.extend(check_links(course))
     if problems or glossary is None:
         raise CourseError(problems)
-    return Course(paths, catalog, lectures, views, banks, glossary)
+    return course
