@@ -19,6 +19,7 @@ from coursekit.lectures import LECTURE_ID
 from coursekit.linkcheck import check_site
 from coursekit.problems import CourseError
 from coursekit.quizzes.gift import bank_to_gift
+from coursekit.scaffold import SCAFFOLD_OBJECTIVES
 from coursekit.slides import marp
 from coursekit.slides.build import write_sources
 from coursekit.slides.fonts import FontError, copy_deck_fonts
@@ -68,8 +69,7 @@ def _new(args: argparse.Namespace) -> int:
         "title: " + '"' + args.title.replace('"', '\\"') + '"',
         f"duration: {args.duration}",
         "objectives:",
-        "  - Explain the main idea of this lecture in your own words",
-        "  - Apply it to the churn project",
+        *(f"  - {objective}" for objective in SCAFFOLD_OBJECTIVES),
         "---",
     ])
     path = folder / f"{args.id}-{slugify(args.title)}.md"

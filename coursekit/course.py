@@ -18,6 +18,7 @@ from coursekit.glossary import Glossary, load_glossary
 from coursekit.lectures import Lecture, id_key, lecture_files, read_lecture
 from coursekit.problems import CourseError, Problem, display_path
 from coursekit.quizzes.bank import LoadedBank, load_bank
+from coursekit.scaffold import check_copied_labs, check_scaffold_text, load_scaffold
 from coursekit.slides.markers import Views, split_views
 from coursekit.snippets import check_references, find_references
 
@@ -171,6 +172,7 @@ def load_course(root: Path) -> Course:
     problems: list[Problem] = []
     lectures: list[Lecture] = []
     views: dict[str, Views] = {}
+    scaffold = load_scaffold(paths.root)
     for path in lecture_files(paths.course):
         lecture, found, document = read_lecture(path, paths.docs)
         problems.extend(found)
@@ -181,11 +183,13 @@ def load_course(root: Path) -> Course:
         problems.extend(found)
         problems.extend(check_references(find_references(document.body, document.body_line), paths.root, shown))
         problems.extend(check_python_fences(document.body, shown, document.body_line))
+        problems.extend(check_scaffold_text(document, shown, scaffold))
         if lecture is not None:
             lectures.append(lecture)
             views[lecture.id] = view
     lectures.sort(key=lambda lecture: id_key(lecture.id))
     problems.extend(_check_lectures(lectures, catalog, paths))
+    problems.extend(check_copied_labs(lectures, paths.root))
     banks: dict[int, LoadedBank] = {}
     for path in sorted(paths.quizzes.glob("*.y*ml")) if paths.quizzes.is_dir() else []:
         loaded, found = load_bank(path, paths.root)

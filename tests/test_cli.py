@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from coursekit.cli import main, slugify
 from coursekit.course import load_course
+from coursekit.lectures import read_lecture
+from coursekit.scaffold import SCAFFOLD_OBJECTIVES
 from tests.conftest import GOOD_FRONT_MATTER
 
 LECTURE = "docs/course/01-big-picture/1.1-a.md"
@@ -31,9 +33,28 @@ def test_new_scaffolds_a_valid_lecture(course_tree, root, capsys):
     assert created.exists(), capsys.readouterr()
     text = created.read_text()
     assert text.startswith('---\nid: "2.3"\ntitle: "Setting Up Local Dev Environment"\nduration: 20\n')
-    lecture = load_course(tree).lecture("2.3")
-    assert lecture is not None and lecture.meta.duration == 20
+    lecture, problems, _ = read_lecture(created, tree / "docs")
+    assert problems == [] and lecture is not None and lecture.meta.duration == 20
     assert main(["--root", str(tree), "new", "2.3", "Again"]) == 2
+
+
+def test_a_freshly_scaffolded_lecture_fails_the_check_saying_what_to_replace(course_tree, root, capsys):
+    tree = course_tree({})
+    (tree / "templates").mkdir()
+    (tree / "templates" / "lecture.md").write_text((root / "templates" / "lecture.md").read_text())
+    assert main(["--root", str(tree), "new", "2.3", "Setting Up Local Dev Environment"]) == 0
+    capsys.readouterr()
+    assert main(["--root", str(tree), "check"]) == 1
+    err = capsys.readouterr().err
+    shown = "docs/course/02-tools-and-setup/2.3-setting-up-local-dev-environment.md"
+    for objective in SCAFFOLD_OBJECTIVES:
+        assert f"objectives: objective {SCAFFOLD_OBJECTIVES.index(objective) + 1} ({objective!r}) is the " \
+               "scaffold's placeholder; replace it with a measurable objective of this lecture" in err
+    assert f"{shown}:10: scaffold: template text 'Open with a concrete situation from a real team" in err
+    assert "link 'https://example.org/docs/specific-page' is the template's placeholder" in err
+    assert "lab: the lab is the template's example lab; write this lecture's own steps" in err
+    assert "accTitle: What the diagram shows, in a few words" in err
+    assert all(line.startswith(f"  - {shown}:") for line in err.splitlines()[1:]), err
 
 
 def test_new_rejects_bad_arguments(course_tree, capsys):
