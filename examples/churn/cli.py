@@ -112,7 +112,7 @@ class PortInUse(Exception):
 
 
 def _check_port_free(host: str, port: int) -> None:
-    """Raise :class:`PortInUse` with a fix if nothing can listen on ``host:port`` now.
+    """Raise [`PortInUse`][churn.cli.PortInUse] with a fix if nothing can listen on ``host:port`` now.
 
     uvicorn would exit with its own code 3 after logging the error, which scripts would confuse with
     this command's registry code 3.

@@ -3,13 +3,14 @@
 The course cannot ship the public Telco customer-churn file, and the validation and monitoring
 lectures need data that is wrong in controlled ways, so the project makes its own customers:
 
-- **Realistic rows.** The 21 columns of :mod:`churn.contract` in the public CSV's order and
+- **Realistic rows.** The 21 columns of [`churn.contract`][churn.contract] in the public CSV's order and
   formats, with the public data's shares and consistency rules: customers without internet have
   "No internet service" for the six add-ons, customers without phone have "No phone service",
   fiber costs more than DSL, ``TotalCharges`` is about ``tenure * MonthlyCharges``, and customers
   in their first month (tenure 0) have a blank ``TotalCharges`` (the public data's blemish).
 - **Learnable churn.** ``Churn`` is drawn from a logistic model of the other columns (see
-  :func:`churn_probability`); the base rate is about 26% (26.2% for seed 42, 10,000 rows), and
+  [`churn_probability()`][churn.generate.churn_probability]); the base rate is about 26% (26.2%
+  for seed 42, 10,000 rows), and
   the signal allows ROC AUC about 0.859 (the AUC of the true probability against the drawn
   labels, seed 42, 10,000 rows; 0.858-0.863 across seeds). No model can do better on average;
   a logistic regression on one-hot features reaches about 0.855 on a held-out quarter, close to
@@ -17,8 +18,8 @@ lectures need data that is wrong in controlled ways, so the project makes its ow
 - **Deterministic.** The same ``rows`` and ``seed`` give the identical frame. Every column draws
   from its own random stream, so a drift knob changes its own column and what depends on it,
   not the random draws of the others.
-- **Switches.** :class:`Drift` shifts distributions or the churn relationship itself (for the
-  monitoring lectures); :class:`Quality` injects missing values, blanks, duplicates and
+- **Switches.** [`Drift`][churn.generate.Drift] shifts distributions or the churn relationship itself (for the
+  monitoring lectures); [`Quality`][churn.generate.Quality] injects missing values, blanks, duplicates and
   out-of-range numbers (for the validation lectures).
 """
 

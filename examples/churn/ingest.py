@@ -1,9 +1,9 @@
 """Ingestion: read a customer table from a CSV or Parquet file, or fail with a clear message.
 
-Loading does not judge the data; :mod:`churn.validate` does. It only turns a path into a
+Loading does not judge the data; [`churn.validate`][churn.validate] does. It only turns a path into a
 DataFrame, keeping the values as they are in the file (a blank stays a blank, so validation can
 apply its documented rule to it), and turns every way a file can be unusable into a
-:class:`DataError` that names the file and says what to do, never a raw pandas traceback.
+[`DataError`][churn.ingest.DataError] that names the file and says what to do, never a raw pandas traceback.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from churn.features import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS
 
 # --8<-- [start:to_onnx]
 def to_onnx(pipeline: Pipeline) -> bytes:
-    """Convert a fitted pipeline of :func:`churn.features.build_pipeline` to an ONNX model.
+    """Convert a fitted pipeline of [churn.features.build_pipeline][] to an ONNX model.
 
     Each feature column becomes one named input: float for numbers, string for categories.
     """

@@ -59,7 +59,10 @@ def total_charges(record: Mapping[str, Any]) -> float:
 
 
 def check_records(records: Sequence[Mapping[str, Any]]) -> None:
-    """Raise :class:`PredictionInputError` if any record breaks the contract (the target is not needed)."""
+    """Raise [`PredictionInputError`][churn.predict.PredictionInputError] if any record breaks the contract.
+
+    The target column is not needed.
+    """
     problems = []
     for index, record in enumerate(records):
         fields = {key: value for key, value in record.items() if key != TARGET_COLUMN}

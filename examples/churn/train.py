@@ -1,6 +1,6 @@
 """Training: validated data in, a fitted pipeline and its held-out evaluation out.
 
-Nothing here talks to MLflow; :mod:`churn.tracking` records what this module produces. That keeps
+Nothing here talks to MLflow; [`churn.tracking`][churn.tracking] records what this module produces. That keeps
 training testable on its own and lets the same code run with any tracking backend.
 """
 
@@ -39,7 +39,7 @@ class TrainResult:
 
     Attributes:
         pipeline: The fitted scikit-learn pipeline.
-        metrics: Held-out metrics of :func:`churn.evaluate.evaluate`.
+        metrics: Held-out metrics of [`churn.evaluate.evaluate()`][churn.evaluate.evaluate].
         data: The data it was trained and evaluated on.
         seconds: Time to fit and compute the metrics.
         plots: The evaluation plots (PNG bytes by file name) an experiment page shows.

@@ -19,9 +19,9 @@ affected. The rules, in the order they run:
   yet ("blank in first month").
 - blank TotalCharges with tenure > 0 -> fixed to tenure * MonthlyCharges ("blank after first month").
 
-The checks are vectorised per column from the contract's :class:`~churn.contract.Column`
+The checks are vectorised per column from the contract's [`Column`][churn.contract.Column]
 definitions (allowed values, ranges, nullability); they agree with
-:func:`churn.contract.check_record`, which checks one record at a time. The cleaned frame has
+[`churn.contract.check_record()`][churn.contract.check_record], which checks one record at a time. The cleaned frame has
 typed columns: SeniorCitizen and tenure ``int64``, MonthlyCharges and TotalCharges ``float64``,
 the rest ``str``.
 """
@@ -56,7 +56,11 @@ class Finding:
 
 @dataclass
 class ValidationReport:
-    """Everything validation found, for people (:meth:`to_text`) and for machines (:meth:`to_dict`)."""
+    """Everything validation found, for people and for machines.
+
+    [`to_text()`][churn.validate.ValidationReport.to_text] gives the text report and
+    [`to_dict()`][churn.validate.ValidationReport.to_dict] the same as plain data.
+    """
 
     rows_in: int
     rows_out: int
@@ -101,14 +105,14 @@ def validate(frame: pd.DataFrame, *, require_target: bool = True,
     """Validate ``frame`` against the contract and return the cleaned frame and the report.
 
     Args:
-        frame: A customer table, e.g. from :func:`churn.ingest.load_table` or the generator.
+        frame: A customer table, e.g. from [`churn.ingest.load_table()`][churn.ingest.load_table] or the generator.
         require_target: Whether ``Churn`` must be present (training) or may be absent (scoring);
             when it is not required but present, blanks in it are allowed.
         max_bad_share: The largest share of input rows one row rule may drop before it is fatal.
 
     Returns:
         The cleaned frame (contract columns in contract order, typed, bad rows dropped, blanks
-        fixed, index 0..n-1) and the :class:`ValidationReport`; check ``report.ok``.
+        fixed, index 0..n-1) and the [`ValidationReport`][churn.validate.ValidationReport]; check ``report.ok``.
     """
     if not 0.0 <= max_bad_share <= 1.0:
         raise ValueError(f"max_bad_share must be a share between 0 and 1, got {max_bad_share!r}")
@@ -141,7 +145,11 @@ def validate(frame: pd.DataFrame, *, require_target: bool = True,
 
 
 def validate_or_raise(frame: pd.DataFrame, **options: Any) -> tuple[pd.DataFrame, ValidationReport]:
-    """Like :func:`validate`, but raise :class:`ValidationFailed` if any finding is fatal."""
+    """Validate like [`validate()`][churn.validate.validate], and raise if any finding is fatal.
+
+    Raises:
+        ValidationFailed: A finding is fatal; its ``.report`` has every finding.
+    """
     clean, report = validate(frame, **options)
     if not report.ok:
         raise ValidationFailed(report)

@@ -151,7 +151,7 @@ def create_app(settings: ServiceSettings | None = None, predictor_loader: Predic
     Args:
         settings: Service settings; by default read from the ``CHURN_*`` environment variables.
         predictor_loader: Returns the predictor to serve; by default the function named by
-            ``CHURN_PREDICTOR`` if set, else the registry's champion (:func:`churn.predict.load_champion`).
+            ``CHURN_PREDICTOR`` if set, else the registry's champion (``churn.predict.load_champion``).
 
     Raises:
         churn.service.settings.SettingsError: A required variable (``CHURN_API_KEY``) is missing, a value is

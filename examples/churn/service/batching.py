@@ -28,9 +28,9 @@ The model runs in a worker thread (``in_thread=True``): with the 8 ms fake that 
 against 430 on the event loop, because the loop can read the next requests while the model
 computes; for ONNX both were equal. Two more findings of the same measurements: a full garbage
 collection of the ~170,000 objects left by start-up stalled requests for ~100 ms (p99 73 ms),
-which ``gc.freeze()`` after loading removes (:mod:`churn.service.app`); and ``/predict/batch``
+which ``gc.freeze()`` after loading removes (``churn.service.app``); and ``/predict/batch``
 calls the model on the event loop, 3-5 ms faster for 1,000 rows than a thread hop
-(:mod:`churn.service.routes`).
+(``churn.service.routes``).
 """
 
 from __future__ import annotations

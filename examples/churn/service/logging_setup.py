@@ -2,7 +2,7 @@
 
 A log shipper (Loki, Elasticsearch, CloudWatch) can then filter by field instead of parsing
 free text, and one request id finds every line of one request. The id lives in a
-:class:`contextvars.ContextVar`: the middleware sets it at the start of a request and every log
+``contextvars.ContextVar``: the middleware sets it at the start of a request and every log
 call made while handling that request, however deep, picks it up without passing it around.
 """
 

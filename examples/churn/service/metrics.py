@@ -1,13 +1,13 @@
 """Prometheus metrics of the service, in a registry of its own.
 
-Each app gets its own :class:`prometheus_client.CollectorRegistry` instead of the process-wide
+Each app gets its own ``prometheus_client.CollectorRegistry`` instead of the process-wide
 default one, so tests can create several apps without "Duplicated timeseries" errors. The
 registry is exposed by mounting ``prometheus_client.make_asgi_app(registry)`` at ``/metrics``
 (``/metrics`` answers with a redirect to ``/metrics/``, which Prometheus follows).
 
 The score distribution is a small custom collector rather than a ``Histogram``: a 1,000-row batch
 would call ``Histogram.observe`` 1,000 times (3.3 ms, a seventh of the batch's latency budget),
-while :meth:`BatchHistogram.observe_many` counts the whole batch under one lock (0.3 ms).
+while ``BatchHistogram.observe_many`` counts the whole batch under one lock (0.3 ms).
 
 With several uvicorn workers each process would count on its own; that needs the client's
 multi-process mode (``PROMETHEUS_MULTIPROC_DIR``). The course runs one worker per container and

@@ -6,7 +6,7 @@ measurable share of a sub-millisecond request.
 
 The request id comes from the client's ``X-Request-ID`` header when it looks like an id (so one
 id can follow a request through several services), otherwise it is generated; either way it is
-echoed in the response's ``X-Request-ID`` header, set in :data:`~churn.service.logging_setup.REQUEST_ID`
+echoed in the response's ``X-Request-ID`` header, set in ``churn.service.logging_setup.REQUEST_ID``
 for every log line of the request, and kept in ``request.state.request_id``. The context variable
 is not reset afterwards on purpose: the server runs each request in a task of its own, so the value
 cannot leak into another request, and the 500 handler (which runs after this middleware has

@@ -7,11 +7,11 @@ One line per scored customer::
 
 Requests are handled concurrently, and two writers appending to one file can interleave or lose
 lines. So request handlers never touch the file: they format their lines and put them on a
-:class:`queue.Queue` (thread-safe, never blocks the event loop), and a single writer thread takes
+``queue.Queue`` (thread-safe, never blocks the event loop), and a single writer thread takes
 them off and appends them. The thread is there for the blocking file I/O, not for the formatting:
 Python code in a second thread still competes for the GIL, and formatting 1,000 lines there
 slowed the *next* request by as much as formatting them in the handler (measured), so the
-handler does it where its cost is visible. On shutdown :meth:`PredictionLog.close` waits until
+handler does it where its cost is visible. On shutdown ``PredictionLog.close`` waits until
 the queue is empty and the file flushed, so nothing accepted is lost. (A crash of the process can
 still lose what was queued but not yet written; fsync per line would make every request wait for
 the disk.)

@@ -10,7 +10,7 @@ took 51 ms, the present one 14-24 ms on the benchmark VM. Each step was measured
 - the model runs on the event loop: for the ~5 ms ONNX call a worker thread added 3-5 ms and,
   with the GIL, let nothing else run meanwhile anyway;
 - the answer and the prediction-log lines are serialised by ``pydantic_core.to_json`` (3-5x faster
-  than ``json.dumps``), and the score histogram takes the batch in one call (:mod:`.metrics`).
+  than ``json.dumps``), and the score histogram takes the batch in one call (``churn.service.metrics``).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def service_of(request: Request) -> Service:
-    """The app's :class:`~churn.service.app.Service`."""
+    """The app's ``churn.service.app.Service``."""
     return request.app.state.service
 
 
@@ -64,7 +64,7 @@ def ready_service(request: Request) -> Service:
 
 
 def as_response(prediction: Prediction) -> dict[str, Any]:
-    """The JSON body for one prediction (the shape of :class:`PredictionResponse`)."""
+    """The JSON body for one prediction (the shape of ``PredictionResponse``)."""
     return {"customerID": prediction.customer_id, "churn_probability": float(prediction.probability),
             "churn": bool(prediction.churn), "model_version": prediction.model_version}
 
@@ -94,7 +94,7 @@ async def validated_json_body(request: Request, model: type[BaseModel]) -> Any:
 
 
 def openapi_body(model: type[BaseModel]) -> dict[str, Any]:
-    """The ``requestBody`` entry of the OpenAPI document for a body read by :func:`validated_json_body`."""
+    """The ``requestBody`` entry of the OpenAPI document for a body read by ``validated_json_body``."""
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     schema.pop("$defs", None)  # CustomerRequest: already a component, through POST /predict
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}

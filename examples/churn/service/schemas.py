@@ -1,6 +1,6 @@
 """Request and response models, derived from the data contract instead of written out by hand.
 
-The 20 request fields come from :data:`churn.contract.CUSTOMER_CONTRACT` with pydantic's
+The 20 request fields come from ``churn.contract.CUSTOMER_CONTRACT`` with pydantic's
 ``create_model``: a category becomes a ``Literal`` of its allowed values, a number a ``Field`` with
 the contract's range, the id a ``pattern``. When the contract changes, the API and its OpenAPI
 documentation change with it; there is no second copy of the allowed values to forget.
@@ -69,7 +69,7 @@ def typed_dict_twin(model: type[BaseModel]) -> type:
     result is already the plain ``dict`` the predictor wants (no ``model_dump``): for a 1,000-row
     batch 4.4 ms instead of 8 ms. The twin keeps the model's name, so in the OpenAPI document it
     is the same ``CustomerRequest`` schema. An optional field left out is absent from the dict
-    (a model would fill in its default); :func:`fill_defaults` puts the defaults back.
+    (a model would fill in its default); ``fill_defaults`` puts the defaults back.
     """
     fields = {}
     for name, info in model.model_fields.items():

@@ -1,8 +1,8 @@
 """API-key authentication: clients send the key in the ``X-API-Key`` header.
 
-The key comes from ``CHURN_API_KEY`` (see :mod:`churn.service.settings`); it is compared in
+The key comes from ``CHURN_API_KEY`` (see ``churn.service.settings``); it is compared in
 constant time so that response timing does not reveal how much of a guess was right. Declaring the
-header with :class:`fastapi.security.APIKeyHeader` also puts it into the OpenAPI documentation, so
+header with ``fastapi.security.APIKeyHeader`` also puts it into the OpenAPI documentation, so
 the "Authorize" button of ``/docs`` works.
 
 Order of checks: FastAPI parses and validates a declared body *before* it runs dependencies, so a
