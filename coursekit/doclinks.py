@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 import markdown
 
-from coursekit.problems import Problem, display_path
+from coursekit.problems import Problem
 
 if TYPE_CHECKING:
     from coursekit.course import Course
@@ -65,7 +65,7 @@ def _prose_lines(text: str) -> Iterator[tuple[int, str, str]]:
             if stripped.startswith(fence) and stripped.strip(fence[0]) == "":
                 fence = None
             continue
-        yield index, line, CODE_SPAN.sub(lambda span: " " * len(span.group(0)), line)
+        yield index, line, CODE_SPAN.sub(lambda span: " " * len(span.group(0)), line) if "`" in line else line
 
 
 _TOC = markdown.Markdown(extensions=["toc", "attr_list"])
@@ -94,6 +94,8 @@ def find_links(text: str, first_line: int = 1) -> list[tuple[int, str]]:
     """Every Markdown link target in ``text`` with its line, outside code."""
     found = []
     for index, _, prose in _prose_lines(text):
+        if "]" not in prose:
+            continue
         targets = [match.group("target") for match in INLINE_LINK.finditer(prose)]
         definition = DEFINITION.match(prose)
         if definition:
@@ -203,12 +205,10 @@ def check_links(course: Course) -> list[Problem]:
     site = DocsSite(docs, texts, _generated_pages(course))
     problems = []
     for lecture in course.lectures:
-        problems += check_page_links(site, lecture.src_uri, lecture.body, display_path(lecture.path, course.paths.root),
-                                     lecture.body_line)
+        problems += check_page_links(site, lecture.src_uri, lecture.body, f"docs/{lecture.src_uri}", lecture.body_line)
     lecture_srcs = set(texts)
     for path in sorted(docs.rglob("*.md")):
         src = path.relative_to(docs).as_posix()
         if src not in lecture_srcs and not src.startswith("course/"):
-            problems += check_page_links(site, src, path.read_text(encoding="utf-8"),
-                                         display_path(path, course.paths.root))
+            problems += check_page_links(site, src, path.read_text(encoding="utf-8"), f"docs/{src}")
     return problems

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import textwrap
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ TEMPLATE = Path("templates") / "lecture.md"
 SCAFFOLD_OBJECTIVES = ("Explain the main idea of this lecture in your own words", "Apply it to the churn project")
 LIST_MARKER = re.compile(r"^(?:[-*+]|\d+[.)])\s+")
 DIAGRAM_TEXT = re.compile(r"^\s*acc(?:Title|Descr)\s*:")
+LAB_HEADING = re.compile(r"^##\s+Lab\b", re.MULTILINE)
 LINK_URL = re.compile(r"\]\((?P<url>https?://[^)\s]+)")
 MIN_PLACEHOLDER = 20  # shorter template lines ("## Lab", "- Keep lists short") may be anyone's words
 
@@ -53,10 +55,11 @@ def _prose(lines: list[str]) -> list[tuple[int, str]]:
 
 def lab_section(body: str) -> tuple[int, str, tuple[str, ...]] | None:
     """The ``## Lab`` section of a body: its 0-based line, its normalised text and its commands."""
-    lines = body.splitlines()
-    start = next((index for index, line in enumerate(lines) if re.match(r"^##\s+Lab\b", line)), None)
-    if start is None:
+    heading = LAB_HEADING.search(body)
+    if heading is None:
         return None
+    lines = body.splitlines()
+    start = body.count("\n", 0, heading.start())
     end, fence = len(lines), None
     commands = []
     for index in range(start + 1, len(lines)):
@@ -85,6 +88,11 @@ class Scaffold:
     lines: frozenset[str]
     hosts: frozenset[str]
     lab: str | None
+
+    @cached_property
+    def endings(self) -> frozenset[str]:
+        """The last characters of each placeholder line: a cheap first test before normalising a line."""
+        return frozenset(line[-8:] for line in self.lines)
 
 
 def load_scaffold(root: Path) -> Scaffold:
@@ -119,9 +127,11 @@ def check_scaffold_text(document: Document, shown: str, scaffold: Scaffold) -> l
                                 document.key_lines.get("title"), "title"))
     runs: list[list[tuple[int, str]]] = []  # consecutive template lines, one problem per paragraph
     for index, raw in enumerate(document.body.splitlines()):
+        if len(raw) < MIN_PLACEHOLDER or ("](" not in raw and raw.rstrip()[-8:] not in scaffold.endings):
+            continue
         line, where = _normal(raw), document.body_line + index
         example_link = next((match.group("url") for match in LINK_URL.finditer(line)
-                             if urlsplit(match.group("url")).netloc in scaffold.hosts), None)
+                             if urlsplit(match.group("url")).netloc in scaffold.hosts), None) if "](" in line else None
         if example_link:
             problems.append(Problem(shown, f"link {example_link!r} is the template's placeholder; link to the "
                                     "real page the reader should read", where, "scaffold"))
