@@ -11,7 +11,7 @@ The opening story of the lecture.
 
 ## First idea
 
-The prose of the first idea, which becomes the notes. See [lecture 1.2](1.2-x.md).
+The prose of the first idea, which becomes the notes. See [the syllabus](../../syllabus.md).
 
 - Point one
 - Point two, which wraps
@@ -97,7 +97,7 @@ def test_prose_goes_to_notes_and_lists_stay(course_tree):
     assert first.startswith("## First idea")
     assert "- Point two, which wraps onto a second line" in first
     notes = first.split("<!--", 1)[1]
-    assert "The prose of the first idea" in notes and "lecture 1.2" in notes and "(1.2-x.md)" not in notes
+    assert "The prose of the first idea" in notes and "the syllabus" in notes and "(../../syllabus.md)" not in notes
     assert "Remember: An aside for the notes." in notes
 
 
