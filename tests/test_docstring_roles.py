@@ -12,8 +12,10 @@ from tests.conftest import site_pages
 ROLES = "mod|func|class|meth|attr|exc|data|obj"
 SOURCE_ROLE = re.compile(rf":(?:{ROLES}):`")
 # In HTML the role's backticks have become a <code> element: ":mod:<code>churn.validate</code>".
-PAGE_ROLE = re.compile(rf":(?:{ROLES}):(?:`|<code)")
+RENDERED_ROLE = re.compile(rf":(?:{ROLES}):<code\b[^>]*>[^<]*</code>")
+LITERAL_ROLE = re.compile(rf":(?:{ROLES}):`[^`<]*`?")
 PRE = re.compile(r"<pre\b.*?</pre>", re.DOTALL)
+CODE = re.compile(r"(<code\b[^>]*>).*?(</code>)", re.DOTALL)  # a role shown as code is an example, not a slip
 FIX = ("write [`name`][churn.module.name] (a cross-reference mkdocstrings renders as a link) "
        "or ``name`` for code that is not in the API reference")
 
@@ -31,15 +33,18 @@ def raw_roles(site: Path) -> list[str]:
     found = []
     for page in site_pages(site):
         text = PRE.sub("", (site / page).read_text(encoding="utf-8"))
-        found += [f"{page}: {text[match.start():match.end() + 40]}" for match in PAGE_ROLE.finditer(text)]
+        found += [f"{page}: {match.group(0)}" for match in RENDERED_ROLE.finditer(text)]
+        found += [f"{page}: {match.group(0)}" for match in LITERAL_ROLE.finditer(CODE.sub(r"\1\2", text))]
     return found
 
 
 def test_raw_roles_are_found_on_a_page(tmp_path):
     (tmp_path / "a").mkdir()
-    (tmp_path / "a" / "index.html").write_text("<p>Loading does not judge; :mod:<code>churn.validate</code> does.</p>"
+    (tmp_path / "a" / "index.html").write_text("<p>Loading does not judge; :mod:<code>churn.validate</code> does."
+                                               " Never write <code>:func:`name`</code>; :class:`Drift` slipped.</p>"
                                                "<pre><code>:func:`shown_as_code`</code></pre>")
-    assert raw_roles(tmp_path) == ["a/index.html: :mod:<code>churn.validate</code> does.</p>"]
+    assert raw_roles(tmp_path) == ["a/index.html: :mod:<code>churn.validate</code>",
+                                   "a/index.html: :class:`Drift`"]
 
 
 @pytest.mark.build
