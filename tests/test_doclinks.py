@@ -90,3 +90,11 @@ def test_a_slides_only_heading_is_no_anchor_of_the_page(course_tree):
     body = "See [summary](1.2-b-lecture.md#slide-summary).\n"
     [problem] = problems_of(course_tree, {FIRST: lecture(body), SECOND: target})
     assert "has no heading with id 'slide-summary'" in problem
+
+
+def test_anchors_of_an_api_reference_page_are_left_to_the_build_for_documented_objects(course_tree):
+    reference = "# API\n\n## Modules\n\n::: churn.contract\n"
+    body = ("See [check_record](../../reference/churn.md#churn.contract.check_record) and "
+            "[modules](../../reference/churn.md#modules) and [bad](../../reference/churn.md#churn-contract).\n")
+    [problem] = problems_of(course_tree, {FIRST: lecture(body), "docs/reference/churn.md": reference})
+    assert "link '../../reference/churn.md#churn-contract': docs/reference/churn.md has no heading" in problem
