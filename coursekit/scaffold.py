@@ -161,7 +161,7 @@ def check_copied_labs(lectures: list[Lecture], root: Path) -> list[Problem]:
         if lab is None:
             continue
         line, text, commands = lab
-        keys = [f"text:{text}"] + ([f"commands:{chr(10).join(commands)}"] if commands else [])
+        keys = ([f"text:{text}"] if text else []) + ([f"commands:{chr(10).join(commands)}"] if commands else [])
         earlier = next((seen[key] for key in keys if key in seen), None)
         if earlier is not None:
             what = "text is" if f"text:{text}" in seen else "commands are"
