@@ -10,11 +10,10 @@ lectures need data that is wrong in controlled ways, so the project makes its ow
   in their first month (tenure 0) have a blank ``TotalCharges`` (the public data's blemish).
 - **Learnable churn.** ``Churn`` is drawn from a logistic model of the other columns (see
   [`churn_probability()`][churn.generate.churn_probability]); the base rate is about 26% (26.2%
-  for seed 42, 10,000 rows), and
-  the signal allows ROC AUC about 0.859 (the AUC of the true probability against the drawn
-  labels, seed 42, 10,000 rows; 0.858-0.863 across seeds). No model can do better on average;
-  a logistic regression on one-hot features reaches about 0.855 on a held-out quarter, close to
-  the 0.84 such a baseline reaches on the real data.
+  for seed 42, 10,000 rows), and the signal allows ROC AUC about 0.859 (the AUC of the true
+  probability against the drawn labels, seed 42, 10,000 rows; 0.858-0.863 across seeds). No
+  model can do better on average; a logistic regression on one-hot features reaches about 0.855
+  on a held-out quarter, close to the 0.84 such a baseline reaches on the real data.
 - **Deterministic.** The same ``rows`` and ``seed`` give the identical frame. Every column draws
   from its own random stream, so a drift knob changes its own column and what depends on it,
   not the random draws of the others.
