@@ -358,3 +358,18 @@ def test_the_course_has_a_bank_for_every_published_section(root):
     from coursekit.quizzes.coverage import missing_banks
 
     assert missing_banks(load_course(root)) == []
+
+
+def test_contributing_shows_the_bank_schema_as_it_is(root):
+    """The YAML example in CONTRIBUTING uses the schema's field names and every required field."""
+    from coursekit.quizzes.bank import Choice, Question
+
+    text = (root / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    section = text[text.index("## Add or fix a quiz"):]
+    example = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, re.S).group(1))
+    required = {name for name, field in Question.model_fields.items() if field.is_required()}
+    for question in example["questions"]:
+        assert set(question) <= set(Question.model_fields), set(question) - set(Question.model_fields)
+        assert required <= set(question), required - set(question)
+        for choice in question.get("choices", []):
+            assert set(choice) <= set(Choice.model_fields)
