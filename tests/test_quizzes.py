@@ -373,3 +373,14 @@ def test_contributing_shows_the_bank_schema_as_it_is(root):
         assert required <= set(question), required - set(question)
         for choice in question.get("choices", []):
             assert set(choice) <= set(Choice.model_fields)
+
+
+def test_an_unclosed_quote_in_front_matter_is_reported_on_its_line():
+    """The parser stops where the quoted text happens to end, lines later; the problem names the line it opens."""
+    from coursekit.frontmatter import FrontMatterError, split_front_matter
+
+    text = GOOD_FRONT_MATTER.replace('title: "A lecture"', 'title: "A lecture')
+    with pytest.raises(FrontMatterError) as caught:
+        split_front_matter(text)
+    assert caught.value.line == text.splitlines().index('title: "A lecture') + 1
+    assert "not closed" in str(caught.value)
