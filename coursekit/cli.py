@@ -18,6 +18,7 @@ from coursekit.course import Course, Paths, load_course
 from coursekit.lectures import LECTURE_ID
 from coursekit.linkcheck import check_site
 from coursekit.problems import CourseError
+from coursekit.quizzes.coverage import missing_banks
 from coursekit.quizzes.gift import bank_to_gift
 from coursekit.scaffold import SCAFFOLD_OBJECTIVES
 from coursekit.slides import marp
@@ -32,6 +33,8 @@ PDF_DECKS = Path(".cache") / "decks-pdf"
 def _check(args: argparse.Namespace) -> int:
     try:
         course = load_course(args.root)
+        if problems := missing_banks(course):
+            raise CourseError(problems)
     except CourseError as error:
         print(error, file=sys.stderr)
         return 1

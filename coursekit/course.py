@@ -120,7 +120,10 @@ def _check_lectures(lectures: list[Lecture], catalog: Catalog, paths: Paths) -> 
 
 
 def _check_banks(banks: dict[int, LoadedBank], course_lectures: list[Lecture], catalog: Catalog,
-                 paths: Paths) -> list[Problem]:
+                 paths: Paths, broken: set[str] | None = None) -> list[Problem]:
+    """Check the banks against the lectures; ``broken`` holds the ids of lecture files whose front
+    matter failed (already reported once), whose questions are therefore not checked."""
+    broken = broken or set()
     problems: list[Problem] = []
     by_id = {lecture.id: lecture for lecture in course_lectures}
     for number, loaded in banks.items():
@@ -131,15 +134,19 @@ def _check_banks(banks: dict[int, LoadedBank], course_lectures: list[Lecture], c
         for question in loaded.bank.questions:
             lecture = by_id.get(question.lecture)
             where = f"question {question.id} lecture"
+            line = loaded.lines.get(question.id)
+            if lecture is None and question.lecture in broken:
+                continue
             if lecture is None:
-                problems.append(Problem(shown, f"lecture {question.lecture!r} does not exist", field=where))
+                problems.append(Problem(shown, f"lecture {question.lecture!r} does not exist", line, field=where))
             elif lecture.section_number != number:
-                problems.append(Problem(shown, f"lecture {question.lecture} is not in section {number}", field=where))
+                problems.append(Problem(shown, f"lecture {question.lecture} is not in section {number}", line,
+                                        field=where))
             else:
                 for objective in question.objectives:
                     if objective > len(lecture.meta.objectives):
                         problems.append(Problem(shown, f"lecture {question.lecture} has only "
-                                                f"{len(lecture.meta.objectives)} objectives",
+                                                f"{len(lecture.meta.objectives)} objectives", line,
                                                 field=f"question {question.id} objectives"))
         problems.extend(_uncovered_objectives(loaded, [lecture for lecture in course_lectures
                                                        if lecture.section_number == number], shown))
@@ -173,9 +180,12 @@ def load_course(root: Path) -> Course:
     lectures: list[Lecture] = []
     views: dict[str, Views] = {}
     scaffold = load_scaffold(paths.root)
+    broken: set[str] = set()
     for path in lecture_files(paths.course):
         lecture, found, document = read_lecture(path, paths.docs)
         problems.extend(found)
+        if lecture is None:
+            broken.add(path.name.split("-", 1)[0])
         if document is None:
             continue
         shown = display_path(path, paths.root)
@@ -196,7 +206,7 @@ def load_course(root: Path) -> Course:
         problems.extend(found)
         if loaded is not None:
             banks[loaded.section] = loaded
-    problems.extend(_check_banks(banks, lectures, catalog, paths))
+    problems.extend(_check_banks(banks, lectures, catalog, paths, broken))
     glossary, found = load_glossary(paths.glossary, paths.root, {lecture.id for lecture in lectures})
     problems.extend(found)
     course = Course(paths, catalog, lectures, views, banks, glossary or Glossary([]))

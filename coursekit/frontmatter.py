@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,11 +23,50 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=Loader)  # Loader is a SafeLoader (C or Python)
 
 
-def yaml_problem(shown: str, error: yaml.YAMLError) -> Problem:
-    """The problem to report for a file that is not valid YAML, with the line the parser stopped at."""
+_BLOCK_SCALAR = re.compile(r"^(?P<indent> *)(?P<dash>- +)?[^#]*:\s*[|>][-+0-9]*\s*(#.*)?$")
+
+
+def _unclosed_quote_line(text: str, stop: int) -> int | None:
+    """The 0-based index of the first line up to ``stop`` with an odd number of unescaped ``"``, if any.
+
+    Lines inside block scalars (``key: |``) and comment lines are prose, not YAML quoting: skipped.
+    """
+    block_indent: int | None = None
+    for index, line in enumerate(text.splitlines()[: stop + 1]):
+        indent = len(line) - len(line.lstrip(" "))
+        if block_indent is not None and (not line.strip() or indent > block_indent):
+            continue
+        block_indent = None
+        if (block := _BLOCK_SCALAR.match(line)) is not None:
+            block_indent = len(block["indent"]) + len(block["dash"] or "")
+        if not line.lstrip().startswith("#") and len(re.findall(r'(?<!\\)"', line)) % 2:
+            return index
+    return None
+
+
+def yaml_error_line(text: str, error: yaml.YAMLError) -> tuple[int | None, str]:
+    """Where a YAML syntax error really is: the 0-based line and a hint for the message.
+
+    The parser reports the line where it gave up (``problem_mark``). After an unclosed ``"`` that is
+    lines later: the quoted text runs on to the next ``"``. So when an earlier line has an odd
+    number of double quotes, that line is reported instead, and the hint says where the parser stopped.
+    """
     mark = getattr(error, "problem_mark", None)
-    return Problem(shown, f"not valid YAML: {getattr(error, 'problem', None) or error}",
-                   mark.line + 1 if mark is not None else None)
+    if mark is None:
+        return None, ""
+    quote = _unclosed_quote_line(text, mark.line)
+    if quote is not None and quote < mark.line:
+        later = mark.line - quote
+        return quote, (f" (a quoted text opened on this line is not closed; the parser stopped {later} "
+                       f"line{'s' if later > 1 else ''} later)")
+    return mark.line, ""
+
+
+def yaml_problem(shown: str, error: yaml.YAMLError, text: str = "") -> Problem:
+    """The problem to report for a file that is not valid YAML, with the line of the mistake."""
+    line, hint = yaml_error_line(text, error)
+    return Problem(shown, f"not valid YAML: {getattr(error, 'problem', None) or error}{hint}",
+                   line + 1 if line is not None else None)
 
 
 def load_yaml_node(text: str) -> tuple[Any, yaml.Node | None]:
@@ -84,10 +124,10 @@ def split_front_matter(text: str) -> Document:
     try:
         meta, node = load_yaml_node(source)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else None
+        index, hint = yaml_error_line(source, error)
+        line = index + 2 if index is not None else None
         problem = getattr(error, "problem", None) or str(error)
-        raise FrontMatterError(f"front matter is not valid YAML: {problem}", line) from None
+        raise FrontMatterError(f"front matter is not valid YAML: {problem}{hint}", line) from None
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):

@@ -143,3 +143,45 @@ def test_a_quiz_can_be_answered_with_the_keyboard_only(page, server, built_site)
     _tab_into(page, ".quiz-reset")
     page.keyboard.press("Enter")
     assert page.locator(".quiz-score").inner_text().startswith("Score: 0 of")
+
+
+def test_always_picking_the_first_choice_fails_every_quiz(page, server, built_site):
+    """The banks were written with the correct answer first; the page's order must not give it away."""
+    failures = []
+    for relative in _quiz_pages(built_site):
+        page.goto(page_url(server, relative), wait_until="networkidle")
+        page.locator(".quiz-reset").click()
+        forms = page.locator("form.quiz-question:not([data-type='short'])").all()
+        for form in forms:
+            form.locator(".quiz-choice input").first.check()
+            form.locator("button[type=submit]").click()
+        right = page.locator("form.quiz-question.quiz-correct").count()
+        if right > 0.4 * len(forms):
+            failures.append(f"{relative}: always picking the first choice answers {right} of {len(forms)} right")
+        page.locator(".quiz-reset").click()
+    assert not page.errors, page.errors[:3]
+    assert not failures, "\n".join(failures)
+
+
+def test_short_answers_ignore_case_and_spacing_as_in_python(page, server, built_site):
+    """quiz.js grades a short answer exactly as ``short_answer_is_right``: case and spacing ignored."""
+    from coursekit.quizzes.bank import Question, normalise_answer, short_answer_is_right
+    from tests.test_quizzes import SHORT, SHORT_CASES
+
+    page.goto(page_url(server, _quiz_pages(built_site)[0]), wait_until="networkidle")
+    form = page.locator("form.quiz-question[data-type='short']").first
+    field = form.locator("input.quiz-short")
+    failures = []
+    for answers, pattern, typed, right in SHORT_CASES:
+        field.evaluate("(input, data) => { input.dataset.answers = data[0]; input.dataset.pattern = data[1]; }",
+                       [json.dumps([normalise_answer(answer) for answer in answers]), pattern or ""])
+        field.fill(typed)
+        form.locator("button[type=submit]").click()
+        graded = form.locator(".quiz-feedback").inner_text().startswith("Correct")
+        question = Question.model_validate({**SHORT, "answers": answers, "pattern": pattern})
+        python = short_answer_is_right(question, typed)
+        if graded != right or python != right:
+            failures.append(f"{typed!r} against answers {answers} / pattern {pattern!r}: browser {graded}, "
+                            f"Python {python}, expected {right}")
+    page.locator(".quiz-reset").click()
+    assert not failures, "\n".join(failures)

@@ -7,14 +7,15 @@ from coursekit.course import load_course
 from coursekit.lectures import read_lecture
 from coursekit.scaffold import SCAFFOLD_OBJECTIVES
 from tests.conftest import GOOD_FRONT_MATTER
+from tests.test_quizzes import good_bank
 
 LECTURE = "docs/course/01-big-picture/1.1-a.md"
 
 
 def test_check_passes_on_a_good_course(course_tree, capsys):
-    root = course_tree({LECTURE: GOOD_FRONT_MATTER})
+    root = course_tree({LECTURE: GOOD_FRONT_MATTER, "quizzes/section-01.yml": good_bank()})
     assert main(["--root", str(root), "check"]) == 0
-    assert capsys.readouterr().out.startswith("OK: 1 lectures in 1 sections")
+    assert capsys.readouterr().out.startswith("OK: 1 lectures in 1 sections, 1 quiz banks with 6 questions")
 
 
 def test_check_fails_with_one_line_per_problem(course_tree, capsys):

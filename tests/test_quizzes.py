@@ -28,6 +28,8 @@ MULTIPLE["choices"][1]["correct"] = True
 SHORT = {"id": "say-it", "lecture": "1.1", "objectives": [2], "type": "short",
          "prompt": "Name the alias of the live model.", "answers": ["champion"],
          "model_answer": "The champion alias points at the live version."}
+SHORT2 = {**SHORT, "id": "say-more", "objectives": [1], "answers": [], "pattern": "^sha-?256$",
+          "prompt": "Name the hash of the data fingerprint."}
 
 
 def bank(questions) -> str:
@@ -35,7 +37,14 @@ def bank(questions) -> str:
 
 
 def good_questions():
-    return [SINGLE, MULTIPLE, SHORT] + [{**SINGLE, "id": f"more-{n}"} for n in range(2)]
+    """A valid bank written "correct first", as authors do; the shuffled page spreads it."""
+    questions = [SINGLE, MULTIPLE, SHORT] + [{**SINGLE, "id": f"more-{n}"} for n in range(2)] + [SHORT2]
+    return [copy.deepcopy(question) for question in questions]
+
+
+def good_bank() -> str:
+    """The text of a valid bank for lecture 1.1 of ``GOOD_FRONT_MATTER``."""
+    return bank(good_questions())
 
 
 def write(tmp_path, text, name="section-01.yml"):
@@ -47,7 +56,7 @@ def write(tmp_path, text, name="section-01.yml"):
 def test_good_bank_loads(tmp_path):
     loaded, problems = load_bank(write(tmp_path, bank(good_questions())))
     assert problems == []
-    assert loaded.section == 1 and len(loaded.bank.questions) == 5
+    assert loaded.section == 1 and len(loaded.bank.questions) == 6
 
 
 @pytest.mark.parametrize("change, field, words", [
@@ -55,7 +64,7 @@ def test_good_bank_loads(tmp_path):
     (lambda q: q[1]["choices"][1].update(correct=False), "question pick-two", "at least two correct"),
     (lambda q: q[2].pop("model_answer"), "question say-it", "model_answer"),
     (lambda q: q[2].update(pattern="(["), "question say-it", "not a valid regular expression"),
-    (lambda q: q[0]["choices"][2].pop("explanation"), "question pick-one choices.2.explanation", "Field required"),
+    (lambda q: q[0]["choices"][2].pop("explanation"), "question pick-one choice 3 explanation", "Field required"),
     (lambda q: q[0].update(type="essay"), "question pick-one type", "single"),
     (lambda q: q[0].update(colour="red"), "question pick-one colour", "unknown field"),
     (lambda q: q[0].update(objectives=[]), "question pick-one objectives", "at least 1 item"),
@@ -71,7 +80,7 @@ def test_bad_question_names_question_and_field(tmp_path, change, field, words):
 def test_bank_size_duplicates_and_name(tmp_path):
     _, few = load_bank(write(tmp_path, bank(good_questions()[:3])))
     assert "at least 5" in few[0].message
-    _, dupes = load_bank(write(tmp_path, bank([*good_questions()[:4], SINGLE])))
+    _, dupes = load_bank(write(tmp_path, bank([*good_questions(), SINGLE])))
     assert dupes[0].field == "question pick-one" and "duplicate" in dupes[0].message
     _, named = load_bank(write(tmp_path, bank(good_questions()), name="quiz1.yml"))
     assert "section-NN.yml" in named[0].message
@@ -91,8 +100,7 @@ def test_bank_must_point_at_existing_lectures(course_tree):
 
 
 def test_every_objective_must_be_checked(course_tree):
-    questions = [question for question in copy.deepcopy(good_questions()) if question["id"] != "say-it"]
-    questions.append({**SINGLE, "id": "extra"})
+    questions = [{**question, "objectives": [1]} for question in copy.deepcopy(good_questions())]
     root = course_tree({"docs/course/01-big-picture/1.1-a.md": GOOD_FRONT_MATTER,
                         "quizzes/section-01.yml": bank(questions)})
     with pytest.raises(CourseError) as caught:
@@ -104,7 +112,7 @@ def test_every_objective_must_be_checked(course_tree):
 def test_render_has_one_form_per_question_and_accessible_inputs(tmp_path):
     loaded, _ = load_bank(write(tmp_path, bank(good_questions())))
     html = render_bank(loaded, {"1.1": '<a href="x">1.1</a>'}, "section-01.gift")
-    assert html.count('<form class="quiz-question"') == 5
+    assert html.count('<form class="quiz-question"') == 6
     ids = re.findall(r'<input[^>]* id="([^"]+)"', html)
     assert ids and all(f'for="{field_id}"' in html for field_id in ids)
     assert 'data-answers="[&quot;champion&quot;]"' in html
@@ -155,3 +163,224 @@ def test_fast_path_renders_exactly_like_markdown(inline):
         if inline:
             slow = re.sub(r"^<p>(.*)</p>$", r"\1", slow.strip(), flags=re.S)
         assert render._md(text, inline=inline) == slow, text
+
+
+# --- Answer positions: the page's shuffled order must not give the answers away -------------------
+
+def _correct_at(question: dict, position: int) -> dict:
+    """Reorder a choice question's choices in the file so that the page shows a correct one at ``position``
+    (single choice) or all the correct ones first (multiple choice)."""
+    from coursekit.quizzes.bank import Question
+    from coursekit.quizzes.order import display_order
+
+    question = copy.deepcopy(question)
+    right = [choice for choice in question["choices"] if choice.get("correct")]
+    wrong = [choice for choice in question["choices"] if not choice.get("correct")]
+    order = display_order(Question.model_validate(question))
+    wanted = (right + wrong) if question["type"] == "multiple" else (
+        wrong[:position] + right + wrong[position:])
+    choices = [None] * len(order)
+    for shown, source in enumerate(order):
+        choices[source] = wanted[shown]
+    question["choices"] = choices
+    return question
+
+
+def test_choices_are_shown_in_a_stable_order_unrelated_to_the_file(tmp_path):
+    loaded, _ = load_bank(write(tmp_path, bank(good_questions())))
+    links = {"1.1": '<a href="x">1.1</a>'}
+    html = render_bank(loaded, links, "section-01.gift")
+    assert html == render_bank(loaded, links, "section-01.gift"), "the page must be the same on every build"
+    first = re.search(r'id="section-01-pick-one".*?</form>', html, re.S).group(0)
+    shown = re.findall(r'data-correct="(true|false)"><input type="radio" id="section-01-pick-one-c(\d)" '
+                       r'name="section-01-pick-one" value="(\d)"', first)
+    assert [(correct, value) for correct, _, value in shown] != [("true", "0"), ("false", "1"), ("false", "2")]
+    assert all(field_id == value for _, field_id, value in shown), "an input's value is its index in the file"
+    assert {value for _, _, value in shown} == {"0", "1", "2"}
+    assert ("true", "0") in [(correct, value) for correct, _, value in shown]
+
+
+def test_a_bank_written_correct_first_still_passes_after_the_shuffle(tmp_path):
+    questions = good_questions()
+    assert all(q["choices"][0]["correct"] for q in questions if q["type"] != "short"), "the fixture is correct-first"
+    loaded, problems = load_bank(write(tmp_path, bank(questions)))
+    assert problems == [] and loaded is not None
+
+
+def test_a_bank_whose_page_shows_the_answer_first_fails(tmp_path):
+    questions = good_questions()
+    concentrated = [_correct_at(q, 0) if q["type"] == "single" else q for q in questions]
+    text = bank(concentrated)
+    loaded, problems = load_bank(write(tmp_path, text))
+    assert loaded is None
+    messages = [str(problem) for problem in problems]
+    assert any("3 of the bank's 3 single-choice questions show their correct answer as choice 1" in m
+               for m in messages), messages
+    assert any("always picking the first choice answers 3 of the bank's 4 choice questions right" in m
+               for m in messages), messages
+    assert all("move the correct choice to another place" in m for m in messages)
+    line = text.splitlines().index("- id: more-1") + 1
+    assert any(problem.line == line and problem.field == "question more-1" for problem in problems), problems
+
+
+def test_a_multiple_choice_question_showing_its_correct_choices_first_fails(tmp_path):
+    questions = good_questions()
+    questions[1] = _correct_at(questions[1], 0)
+    _, problems = load_bank(write(tmp_path, bank(questions)))
+    [problem] = problems
+    assert problem.field == "question pick-two" and "shows all the correct choices first" in problem.message
+    assert "swap a correct and a wrong choice" in problem.message
+
+
+@pytest.mark.parametrize("text", ["A. It costs less", "b) Because", "(C) Neither", "1. First", "D) x"])
+def test_a_choice_text_with_a_letter_label_is_refused(tmp_path, text):
+    questions = copy.deepcopy(good_questions())
+    questions[0]["choices"][1]["text"] = text
+    _, problems = load_bank(write(tmp_path, bank(questions)))
+    assert [problem.field for problem in problems] == ["question pick-one choice 2"]
+    assert "starts with the label" in problems[0].message
+
+
+def test_a_choice_naming_an_option_is_fine(tmp_path):
+    questions = copy.deepcopy(good_questions())
+    questions[0]["choices"][1]["text"] = "Threshold A: it costs less. A, because it is cheaper."
+    assert load_bank(write(tmp_path, bank(questions)))[1] == []
+
+
+# --- Short answers: case and spacing ignored, the same in Python and quiz.js -----------------------
+
+SHORT_CASES = [  # answers, pattern, typed, right
+    (["sha256"], None, "SHA 256", True), (["sha256"], None, "  sha256 ", True), (["SHA 256"], None, "sha256", True),
+    (["model registry"], None, "Model  Registry", True), (["model registry"], None, "modelregistry", True),
+    (["sha256"], None, "sha 512", False), ([], "^sha-?256$", "SHA 256", True), ([], "^sha-?256$", "sha-256", True),
+    ([], "^sha-?256$", "sha 2566", False), ([], "^ttl$", " T T L ", True), (["champion"], "^champ", "Champ ion", True),
+]
+
+
+@pytest.mark.parametrize("answers, pattern, typed, right", SHORT_CASES)
+def test_short_answers_ignore_case_and_spacing(answers, pattern, typed, right):
+    from coursekit.quizzes.bank import Question, short_answer_is_right
+
+    question = Question.model_validate({**SHORT, "answers": answers, "pattern": pattern})
+    assert short_answer_is_right(question, typed) is right
+
+
+@pytest.mark.parametrize("pattern", ["^model registry$", r"^model\sregistry$"])
+def test_a_pattern_with_a_space_is_refused(tmp_path, pattern):
+    questions = copy.deepcopy(good_questions())
+    questions[2]["pattern"] = pattern
+    _, problems = load_bank(write(tmp_path, bank(questions)))
+    assert [problem.field for problem in problems] == ["question say-it"]
+    assert "every space removed" in problems[0].message
+
+
+def test_a_bank_needs_two_short_answer_questions(tmp_path):
+    questions = [question for question in good_questions() if question["id"] != "say-more"]
+    _, problems = load_bank(write(tmp_path, bank(questions)))
+    assert [problem.message[:40] for problem in problems] == ["a bank needs at least 2 short-answer que"]
+
+
+# --- Problems name the line -----------------------------------------------------------------------
+
+def test_a_bank_problem_names_its_line_and_a_one_based_choice(tmp_path):
+    questions = copy.deepcopy(good_questions())
+    questions[1]["choices"][2]["explanation"] = "short"
+    text = bank(questions)
+    _, problems = load_bank(write(tmp_path, text))
+    [problem] = problems
+    assert problem.field == "question pick-two choice 3 explanation"
+    assert problem.line == text.splitlines().index("    explanation: short") + 1
+    assert str(problem).endswith(f"section-01.yml:{problem.line}: question pick-two choice 3 explanation: "
+                                 "String should have at least 10 characters")
+
+
+def test_a_missing_field_names_the_line_of_its_question(tmp_path):
+    questions = copy.deepcopy(good_questions())
+    del questions[3]["prompt"]
+    text = bank(questions)
+    _, problems = load_bank(write(tmp_path, text))
+    [problem] = problems
+    assert problem.field == "question more-0 prompt"
+    assert problem.line == text.splitlines().index("- id: more-0") + 1
+
+
+def test_an_unclosed_quote_is_reported_on_its_own_line(tmp_path):
+    lines = bank(good_questions()).splitlines()
+    broken = lines.index("  lecture: '1.1'")
+    lines[broken] = '  lecture: "1.1'
+    _, problems = load_bank(write(tmp_path, "\n".join(lines) + "\n"))
+    [problem] = problems
+    assert problem.line == broken + 1, problem
+    assert "not valid YAML" in problem.message and "not closed" in problem.message
+
+
+def test_a_yaml_error_without_quotes_keeps_the_parser_line(tmp_path):
+    lines = bank(good_questions()).splitlines()
+    broken = lines.index("  type: single")
+    lines[broken] = "  type: single: again"
+    _, problems = load_bank(write(tmp_path, "\n".join(lines) + "\n"))
+    assert [problem.line for problem in problems] == [broken + 1]
+
+
+def test_a_lecture_with_broken_front_matter_yields_one_problem(course_tree):
+    broken = GOOD_FRONT_MATTER.replace("duration: 10", "duration: [10")
+    root = course_tree({"docs/course/01-big-picture/1.1-a.md": broken, "quizzes/section-01.yml": good_bank()})
+    with pytest.raises(CourseError) as caught:
+        load_course(root)
+    [problem] = caught.value.problems
+    assert problem.path.endswith("1.1-a.md") and "not valid YAML" in problem.message
+
+
+def test_a_question_on_a_missing_lecture_names_its_line(course_tree):
+    questions = copy.deepcopy(good_questions())
+    questions[3]["lecture"] = "1.7"
+    text = bank(questions)
+    root = course_tree({"docs/course/01-big-picture/1.1-a.md": GOOD_FRONT_MATTER, "quizzes/section-01.yml": text})
+    with pytest.raises(CourseError) as caught:
+        load_course(root)
+    [problem] = caught.value.problems
+    assert problem.field == "question more-0 lecture" and problem.line == text.splitlines().index("- id: more-0") + 1
+
+
+# --- Every published section has a bank -----------------------------------------------------------
+
+def test_course_check_fails_a_published_section_without_a_bank(course_tree, capsys):
+    from coursekit.cli import main
+
+    root = course_tree({"docs/course/01-big-picture/1.1-a.md": GOOD_FRONT_MATTER})
+    assert main(["--root", str(root), "check"]) == 1
+    err = capsys.readouterr().err
+    assert "quizzes/section-01.yml: section 1 has published lectures (1.1) but no quiz bank" in err
+    assert "5 to 10 questions" in err
+
+
+def test_the_course_has_a_bank_for_every_published_section(root):
+    from coursekit.quizzes.coverage import missing_banks
+
+    assert missing_banks(load_course(root)) == []
+
+
+def test_contributing_shows_the_bank_schema_as_it_is(root):
+    """The YAML example in CONTRIBUTING uses the schema's field names and every required field."""
+    from coursekit.quizzes.bank import Choice, Question
+
+    text = (root / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    section = text[text.index("## Add or fix a quiz"):]
+    example = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, re.S).group(1))
+    required = {name for name, field in Question.model_fields.items() if field.is_required()}
+    for question in example["questions"]:
+        assert set(question) <= set(Question.model_fields), set(question) - set(Question.model_fields)
+        assert required <= set(question), required - set(question)
+        for choice in question.get("choices", []):
+            assert set(choice) <= set(Choice.model_fields)
+
+
+def test_an_unclosed_quote_in_front_matter_is_reported_on_its_line():
+    """The parser stops where the quoted text happens to end, lines later; the problem names the line it opens."""
+    from coursekit.frontmatter import FrontMatterError, split_front_matter
+
+    text = GOOD_FRONT_MATTER.replace('title: "A lecture"', 'title: "A lecture')
+    with pytest.raises(FrontMatterError) as caught:
+        split_front_matter(text)
+    assert caught.value.line == text.splitlines().index('title: "A lecture') + 1
+    assert "not closed" in str(caught.value)

@@ -1,4 +1,9 @@
-"""Export a quiz bank to Moodle GIFT, the plain-text question format most LMSs import."""
+"""Export a quiz bank to Moodle GIFT, the plain-text question format most LMSs import.
+
+Choices are exported in the bank file's order, not the page's shuffled order: Moodle shuffles the
+choices of every attempt itself ("Shuffle within questions", on by default), so the order in the file
+does not reach students.
+"""
 
 from __future__ import annotations
 

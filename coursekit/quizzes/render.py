@@ -13,7 +13,10 @@ import re
 
 import markdown
 
-from coursekit.quizzes.bank import LoadedBank, Question
+from coursekit.quizzes.bank import LoadedBank, Question, normalise_answer
+from coursekit.quizzes.order import display_order
+
+__all__ = ["normalise_answer", "render_bank", "render_question"]
 
 MARKDOWN_EXTENSIONS = ["attr_list", "tables", "pymdownx.inlinehilite", "pymdownx.superfences"]
 _converter = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS)
@@ -34,15 +37,16 @@ def _md(text: str, *, inline: bool = False) -> str:
     return rendered
 
 
-def normalise_answer(text: str) -> str:
-    """Normalise a short answer the way ``quiz.js`` does: lower case, single spaces, trimmed."""
-    return " ".join(text.lower().split())
-
-
 def _choices(question: Question, key: str) -> list[str]:
+    """The choices in their displayed (shuffled) order; each input's value is its index in the file.
+
+    ``quiz.js`` grades by ``data-correct`` and stores the values, so saved answers name the same
+    choices whatever order the page shows.
+    """
     kind = "radio" if question.type == "single" else "checkbox"
     parts = []
-    for index, choice in enumerate(question.choices):
+    for index in display_order(question):
+        choice = question.choices[index]
         field_id = f"{key}-c{index}"
         parts.append(
             f'<div class="quiz-choice" data-correct="{str(choice.correct).lower()}">'

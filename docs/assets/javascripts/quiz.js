@@ -4,8 +4,10 @@
   "use strict";
   const PREFIX = "mlops-course-quiz:";
 
+  // Case and spacing ignored: lower case, every whitespace character removed ("SHA 256" is "sha256").
+  // The same rule as normalise_answer in coursekit/quizzes/bank.py; a pattern sees this form too.
   function normalise(text) {
-    return text.toLowerCase().split(/\s+/).filter(Boolean).join(" ");
+    return text.toLowerCase().replace(/\s+/g, "");
   }
 
   function load(quizId) {
@@ -39,9 +41,10 @@
       const pattern = input.dataset.pattern;
       return accepted.indexOf(answer) !== -1 || (!!pattern && new RegExp(pattern, "i").test(answer));
     }
+    // The page shows the choices shuffled; an input's value is the choice's index in the bank file.
     const choices = Array.from(form.querySelectorAll(".quiz-choice"));
-    return choices.every(function (choice, index) {
-      const picked = values.indexOf(String(index)) !== -1;
+    return choices.every(function (choice) {
+      const picked = values.indexOf(choice.querySelector("input").value) !== -1;
       return picked === (choice.dataset.correct === "true");
     });
   }
@@ -57,9 +60,9 @@
       feedback.textContent = correct ? "Correct." : "Not what we were looking for: compare with the model answer.";
       return;
     }
-    form.querySelectorAll(".quiz-choice").forEach(function (choice, index) {
+    form.querySelectorAll(".quiz-choice").forEach(function (choice) {
       const input = choice.querySelector("input");
-      input.checked = values.indexOf(String(index)) !== -1;
+      input.checked = values.indexOf(input.value) !== -1;
       choice.classList.toggle("quiz-choice-right", choice.dataset.correct === "true");
       choice.classList.toggle("quiz-choice-picked", input.checked);
       choice.querySelector(".quiz-explanation").hidden = false;
