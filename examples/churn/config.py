@@ -69,7 +69,7 @@ class ExperimentConfig(_Strict):
     model: ModelConfig = ModelConfig()
     test_size: float = Field(default=0.2, gt=0, lt=1)
     seed: int = 42
-    threshold: float = Field(default=0.35, gt=0, lt=1, description="probability above which we call a customer")
+    threshold: float = Field(default=0.35, gt=0, lt=1, description="probability at or above which we call a customer")
     costs: CostConfig = CostConfig()
     promotion: PromotionConfig = PromotionConfig()
     tracking: TrackingConfig = TrackingConfig()

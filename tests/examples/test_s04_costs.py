@@ -13,12 +13,18 @@ from churn.evaluate import business_cost
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = runpy.run_path(str(ROOT / "examples/lectures/s04/cost_by_threshold.py"))
+PAGE = next((ROOT / "docs/course/04-project-use-case").glob("4.2-*.md")).read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
-def scored():
+def scores():
     config = load_config(ROOT / "examples/configs/default.yaml")
-    y_true, probability, metrics, ceiling = SCRIPT["held_out_scores"](config)
+    return config, SCRIPT["held_out_scores"](config)
+
+
+@pytest.fixture(scope="module")
+def scored(scores):
+    config, (y_true, probability, metrics, ceiling) = scores
     assert round(ceiling, 3) == 0.874 and metrics["roc_auc"] < ceiling, "no model beats the true probabilities"
     return config, y_true, probability, metrics, SCRIPT["cost_table"](y_true, probability, config.costs)
 
@@ -78,3 +84,26 @@ def test_a_dearer_offer_moves_the_cheapest_threshold_up(tmp_path, monkeypatch, c
     lines = capsys.readouterr().out.splitlines()
     assert lines[3] == "break-even probability: 200 / (500 + 200) = 0.286"
     assert lines[-3].startswith("cheapest:") and "threshold 0.35, calls 35.0%, cost 57,600" in lines[-3]
+
+
+def test_lecture_4_2_prints_and_quotes_what_the_script_computes(scores, scored):
+    """The page's output block is the script's output, and its tables and prose quote the same figures."""
+    config, computed = scores
+    lines = SCRIPT["report"](config, computed)
+    block = PAGE.split('```text title="Output"\n', 1)[1].split("\n```", 1)[0]
+    assert block.splitlines() == lines, "lecture 4.2's output block differs from cost_by_threshold.py: paste its output"
+    _, _, _, metrics, rows = scored
+    by_threshold = {row["threshold"]: row for row in rows}
+    picks = {"Highest F1": max(rows, key=lambda row: row["f1"]), "Lowest cost": SCRIPT["cheapest"](rows),
+             "Lowest cost, at most 30% called": SCRIPT["cheapest"](rows, SCRIPT["CAPACITY"]),
+             "Configured (`default.yaml`)": by_threshold[config.threshold]}
+    for name, row in picks.items():
+        expected = f"| {name} | {row['threshold']:.2f} | {row['called']:.1%} | {row['cost_per_1000']:,.0f} |"
+        assert expected in PAGE, f"lecture 4.2's table of choices should read {expected!r}"
+    assert (f"| Cost per 1,000 | What does the call list cost? | {metrics['cost_per_1000']:,.0f} |" in PAGE
+            and f"| F1 at {config.threshold} | Balance of precision and recall? | {metrics['f1']:.3f} |" in PAGE)
+    assert f"costs {metrics['cost_per_1000']:,.0f}, a saving of {metrics['saving_per_1000']:,.0f}" in PAGE
+    configured, cheapest = by_threshold[config.threshold], picks["Lowest cost"]
+    assert (f"would save {configured['cost_per_1000'] - cheapest['cost_per_1000']:,.0f} more per 1,000 customers and "
+            f"call {(cheapest['called'] - configured['called']) * 100:.1f} percentage points more") in " ".join(
+                PAGE.split())

@@ -64,9 +64,13 @@ def held_out_scores(config: ExperimentConfig) -> tuple[np.ndarray, np.ndarray, d
     return target(data.test).to_numpy(), probability, result.metrics, ceiling
 
 
-def report(config: ExperimentConfig) -> list[str]:
-    """The lines the lab prints: threshold-free metrics, the cost table and three threshold choices."""
-    y_true, probability, metrics, ceiling = held_out_scores(config)
+def report(config: ExperimentConfig,
+           scores: tuple[np.ndarray, np.ndarray, dict[str, float], float] | None = None) -> list[str]:
+    """The lines the lab prints: threshold-free metrics, the cost table and three threshold choices.
+
+    ``scores`` are :func:`held_out_scores` of ``config`` when already computed (tests reuse them).
+    """
+    y_true, probability, metrics, ceiling = scores if scores is not None else held_out_scores(config)
     costs = config.costs
     rows = cost_table(y_true, probability, costs)
     lines = [f"held-out customers: {len(y_true)}, churn rate {y_true.mean():.1%}",

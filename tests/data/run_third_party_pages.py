@@ -1,0 +1,96 @@
+"""Run the third-party pseudo-code of lectures 5.3 (GX) and 5.5 (Feast) in a throw-away venv.
+
+Not a test of the suite: the project does not install these packages (Feast 0.67 even requires
+pandas < 3, which the project does not use). Run it when you change that code or move it to a new
+version, then update ``third_party_names.yaml``::
+
+    python -m venv /tmp/gxvenv && /tmp/gxvenv/bin/pip install great_expectations==1.24.1
+    /tmp/gxvenv/bin/python tests/data/run_third_party_pages.py great_expectations
+    python -m venv /tmp/feastvenv && /tmp/feastvenv/bin/pip install feast==0.67.0
+    /tmp/feastvenv/bin/python tests/data/run_third_party_pages.py feast
+
+It prints what the code returned and exits 0 when it ran and gave the expected answer.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import textwrap
+from importlib.metadata import version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OPEN = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,})python\b")
+
+
+def fences(lecture: str) -> list[str]:
+    """The ``# pseudo-code`` Python fences of one lecture, dedented."""
+    lines = next((ROOT / "docs" / "course").glob(f"*/{lecture}-*.md")).read_text(encoding="utf-8").splitlines()
+    found, index = [], 0
+    while index < len(lines):
+        match = OPEN.match(lines[index])
+        index += 1
+        if match:
+            body = []
+            while lines[index].strip() != match.group("fence"):
+                body.append(lines[index])
+                index += 1
+            code = textwrap.dedent("\n".join(body))
+            if code.lstrip().startswith("# pseudo-code"):
+                found.append(code)
+    return found
+
+
+def run_gx() -> None:
+    """Lecture 5.3: validate four tenures, one out of range; the validation must fail on that one."""
+    import pandas as pd
+
+    scope = {"frame": pd.DataFrame({"tenure": [0, 12, 72, 340]})}
+    exec(fences("5.3")[0], scope)  # the page's own code, in a throw-away venv
+    result = scope["result"]
+    print("success:", result.success, "unexpected:", result.results[0].result["partial_unexpected_list"])
+    assert result.success is False and result.results[0].result["partial_unexpected_list"] == [340]
+
+
+def run_feast() -> None:
+    """Lecture 5.5: apply the definitions, then the point-in-time value of 1 May must be 1, not 8."""
+    import pandas as pd
+
+    definitions, retrieval = fences("5.5")
+    with tempfile.TemporaryDirectory() as folder:
+        repo = Path(folder) / "feature_repo"
+        (repo / "data").mkdir(parents=True)
+        (repo / "feature_store.yaml").write_text("project: churn\nregistry: data/registry.db\nprovider: local\n"
+                                                 "online_store:\n  type: sqlite\n  path: data/online.db\n"
+                                                 "entity_key_serialization_version: 3\n")
+        (repo / "features.py").write_text(definitions)
+        calls = pd.DataFrame({"customerID": ["7590-VHVEG"] * 3,
+                              "event_timestamp": pd.to_datetime(["2026-04-20", "2026-04-27", "2026-05-04"], utc=True),
+                              "support_calls_30d": pd.Series([1, 1, 8], dtype="int64")})
+        calls.to_parquet(repo / "data" / "support_calls.parquet")
+        subprocess.run([str(Path(sys.executable).parent / "feast"), "apply"], cwd=repo, check=True)
+        labels = pd.DataFrame({"customerID": ["7590-VHVEG"], "churned": [1],
+                               "event_timestamp": pd.to_datetime(["2026-05-01"], utc=True)})
+        previous = Path.cwd()
+        os.chdir(folder)
+        try:
+            scope = {"labels": labels}
+            exec(retrieval, scope)  # the page's own code, in a throw-away venv
+        finally:
+            os.chdir(previous)
+    value = int(scope["training"]["support_calls_30d"].iloc[0])
+    print("point-in-time value on 1 May:", value, "online:", scope["online"])
+    assert value == 1
+
+
+if __name__ == "__main__":
+    package = sys.argv[1] if len(sys.argv) > 1 else ""
+    runners = {"great_expectations": run_gx, "feast": run_feast}
+    if package not in runners:
+        sys.exit(f"usage: run_third_party_pages.py {{{'|'.join(runners)}}}")
+    print(f"{package}=={version(package)}")
+    runners[package]()
