@@ -37,8 +37,8 @@ def test_the_pages_show_these_commands():
         "churn validate customers.csv",
         "churn train --data customers.csv",
         "churn promote --data customers.csv",
-        "churn generate --rows 5 --seed 2 --output tonight.csv",
-        "churn predict tonight.csv",
+        "churn generate --rows 5 --seed 2 --output this-week.csv",
+        "churn predict this-week.csv",
     ]
     assert lab_commands(PAGES["3.6"]) == ["churn train --data customers.csv", "churn promote --data customers.csv"]
 

@@ -88,7 +88,7 @@ def project_model(export: pd.DataFrame) -> tuple[Pipeline, float]:
 
 # --8<-- [start:next_month]
 def next_month(model: Pipeline, scored: pd.DataFrame) -> dict[str, float]:
-    """Score customers as the nightly job sees them on the scoring date; compare with what happened."""
+    """Score customers as the weekly job sees them on the scoring date; compare with what happened."""
     probability = model.predict_proba(scored.drop(columns=[TARGET_COLUMN]))[:, 1]
     outcome = target(scored)
     return {"roc_auc": roc_auc_score(outcome, probability),

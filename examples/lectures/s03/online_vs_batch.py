@@ -3,7 +3,7 @@
 The script trains the project's pipeline on generated customers, exports it to ONNX and wraps it
 in ``churn.predict.OnnxPredictor``, the predictor the service loads for ``POST /predict`` and
 ``POST /predict/batch``. It then scores 1,000 customers twice: one call per customer, as the CRM
-asks during the day, and one call for all of them, as the nightly job does. It prints the time of
+asks during the day, and one call for all of them, as the weekly job does. It prints the time of
 each path and checks that both gave the same probabilities. The times are the model calls only:
 no HTTP, no network, no feature look-ups.
 
@@ -42,7 +42,7 @@ def online(predictor: OnnxPredictor, records: list[dict]) -> list[Prediction]:
 
 
 def batch(predictor: OnnxPredictor, records: list[dict]) -> list[Prediction]:
-    """Nightly: every active customer in one call; the list is ready before the team starts."""
+    """Weekly: every active customer in one call; the list is ready before the team starts on Monday."""
     return predictor.predict_records(records)
 # --8<-- [end:two_paths]
 
