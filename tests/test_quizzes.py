@@ -474,6 +474,85 @@ def test_the_course_banks_cannot_be_passed_by_length_or_position(root):
 # --- The course's short-answer patterns: answers a reviewer typed, and the verdict they must get ---
 
 SHORT_ANSWER_VERDICTS = [  # bank, question id, typed answer, right
+    # 1.4: the registry, by any of its names
+    ("01", "architecture-registry-handoff", "the registry", True),
+    ("01", "architecture-registry-handoff", "a model registry", True),
+    ("01", "architecture-registry-handoff", "MLflow tracking", False),
+    # 1.4: the uncalled comparison group, by any of its names
+    ("01", "architecture-feedback-loop-guard", "holdout customers", True),
+    ("01", "architecture-feedback-loop-guard", "control cohort", True),
+    ("01", "architecture-feedback-loop-guard", "randomised control group", True),
+    ("01", "architecture-feedback-loop-guard", "uncalled group", True),
+    ("01", "architecture-feedback-loop-guard", "not-contacted group", True),
+    ("01", "architecture-feedback-loop-guard", "the called group", False),
+    ("01", "architecture-feedback-loop-guard", "treatment group", False),
+    # 2.1: the command line, however it is called; not Python
+    ("02", "prepare-the-missing-skill", "using the terminal", True),
+    ("02", "prepare-the-missing-skill", "working in a terminal", True),
+    ("02", "prepare-the-missing-skill", "Linux command line", True),
+    ("02", "prepare-the-missing-skill", "unix shell", True),
+    ("02", "prepare-the-missing-skill", "the command line (terminal)", True),
+    ("02", "prepare-the-missing-skill", "Python", False),
+    ("02", "prepare-the-missing-skill", "Kubernetes", False),
+    ("02", "prepare-the-missing-skill", "not the terminal", False),
+    # 2.3: the install stamp, with any make target that depends on it; not a bare `make` or the project stamp
+    ("02", "force-reinstall-after-manual-change", ".venv/.installed", True),
+    ("02", "force-reinstall-after-manual-change", "rm .venv/.installed && make check", True),
+    ("02", "force-reinstall-after-manual-change", "rm -rf .venv/.installed && make test", True),
+    ("02", "force-reinstall-after-manual-change", "the install stamp .venv/.installed", True),
+    ("02", "force-reinstall-after-manual-change", "rm .venv/.installed && make", False),
+    ("02", "force-reinstall-after-manual-change", "rm -rf .venv node_modules", False),
+    ("02", "force-reinstall-after-manual-change", "examples/.venv/.installed", False),
+    # 3.1: left out of the population; never "labelled Yes" or "not dropped"
+    ("03", "framing-label-on-the-scoring-date", "ignored", True),
+    ("03", "framing-label-on-the-scoring-date", "filtered out", True),
+    ("03", "framing-label-on-the-scoring-date", "not in the training data", True),
+    ("03", "framing-label-on-the-scoring-date", "excluded", True),
+    ("03", "framing-label-on-the-scoring-date", "It is left out: not scored and not labelled.", True),
+    ("03", "framing-label-on-the-scoring-date", "labelled Yes, not dropped", False),
+    ("03", "framing-label-on-the-scoring-date", "it stays in with Churn=Yes; nothing is dropped", False),
+    ("03", "framing-label-on-the-scoring-date", "not excluded", False),
+    ("03", "framing-label-on-the-scoring-date", "it is not dropped", False),
+    ("03", "framing-label-on-the-scoring-date", "labelled Yes", False),
+    # 3.5: batch scoring, also by the lecture's synonym, offline inference
+    ("03", "serving-style-for-a-mailing", "offline", True),
+    ("03", "serving-style-for-a-mailing", "offline inference", True),
+    ("03", "serving-style-for-a-mailing", "batch inference", True),
+    ("03", "serving-style-for-a-mailing", "batch processing", True),
+    ("03", "serving-style-for-a-mailing", "monthly batch", True),
+    ("03", "serving-style-for-a-mailing", "scheduled batch", True),
+    ("03", "serving-style-for-a-mailing", "Batch scoring (offline inference)", True),
+    ("03", "serving-style-for-a-mailing", "online", False),
+    ("03", "serving-style-for-a-mailing", "streaming", False),
+    # 4.1: 50 in any currency; not a ratio, a range or 50,000
+    ("04", "use-case-what-a-wasted-offer-costs", "$50", True),
+    ("04", "use-case-what-a-wasted-offer-costs", "€50", True),
+    ("04", "use-case-what-a-wasted-offer-costs", "50 euros", True),
+    ("04", "use-case-what-a-wasted-offer-costs", "50 (a wasted offer)", True),
+    ("04", "use-case-what-a-wasted-offer-costs", "50/550", False),
+    ("04", "use-case-what-a-wasted-offer-costs", "50-500", False),
+    ("04", "use-case-what-a-wasted-offer-costs", "50,000", False),
+    ("04", "use-case-what-a-wasted-offer-costs", "500", False),
+    # 4.4: the root's own mlflow.db; not the scratch folder's
+    ("04", "architecture-lab-where-to-serve", "mlflow.db", True),
+    ("04", "architecture-lab-where-to-serve", "sqlite:///mlflow.db", True),
+    ("04", "architecture-lab-where-to-serve", "an empty mlflow.db", True),
+    ("04", "architecture-lab-where-to-serve", "the scratch folder", False),
+    ("04", "architecture-lab-where-to-serve", "the scratch folder's mlflow.db", False),
+    ("04", "architecture-lab-where-to-serve", "mlruns", False),
+    # 5.2: the partition of the date the data describes, not the day the retry runs
+    ("05", "ingestion-retry-must-change-nothing", "snapshot_date=2026-11-02", True),
+    ("05", "ingestion-retry-must-change-nothing", "2026-11-02", True),
+    ("05", "ingestion-retry-must-change-nothing", "the snapshot_date=2026-11-02 folder", True),
+    ("05", "ingestion-retry-must-change-nothing", "2 November", True),
+    ("05", "ingestion-retry-must-change-nothing", "snapshot_date=2026-11-03", False),
+    ("05", "ingestion-retry-must-change-nothing", "idempotent", False),
+    # 5.5: ttl of 14 days, in the model answer's own wording too
+    ("05", "feast-ttl-name", "ttl=timedelta(days=14)", True),
+    ("05", "feast-ttl-name", "TTL (time to live) = timedelta(days=14)", True),
+    ("05", "feast-ttl-name", "ttl 14 days", True),
+    ("05", "feast-ttl-name", "tolerance=14 days", False),
+    ("05", "feast-ttl-name", "ttl=timedelta(days=40)", False),
 ]
 
 
