@@ -384,3 +384,198 @@ def test_an_unclosed_quote_in_front_matter_is_reported_on_its_line():
         split_front_matter(text)
     assert caught.value.line == text.splitlines().index('title: "A lecture') + 1
     assert "not closed" in str(caught.value)
+
+
+# --- Length and count: the right choices must not be guessable without reading -------------------
+
+def _right_longest(question: dict) -> dict:
+    """Rewrite a choice question so each right choice is a little longer than every wrong one (ratio about 1.1)."""
+    question = copy.deepcopy(question)
+    for choice in question.get("choices", []):
+        choice["text"] = "Right, a bit longer" if choice.get("correct") else "Wrong, but shorter"
+    return question
+
+
+def test_a_bank_answered_by_always_picking_the_longest_choice_fails(tmp_path):
+    questions = [_right_longest(question) for question in good_questions()]
+    text = bank(questions)
+    loaded, problems = load_bank(write(tmp_path, text))
+    assert loaded is None
+    [problem] = problems
+    assert "always picking the longest choice" in problem.message
+    assert "answers 4 of the bank's 4 choice questions right (at most 40% may be)" in problem.message
+    assert "pick-one, pick-two, more-0, more-1" in problem.message and "shorten the right choice" in problem.message
+    assert problem.field == "question more-1" and problem.line == text.splitlines().index("- id: more-1") + 1
+
+
+def test_a_bank_where_the_longest_choice_is_right_only_sometimes_passes(tmp_path):
+    questions = good_questions()
+    questions[0] = _right_longest(questions[0])  # 1 of 4 choice questions: 25%
+    assert load_bank(write(tmp_path, bank(questions)))[1] == []
+
+
+def test_a_single_choice_answer_much_longer_than_every_wrong_one_fails(tmp_path):
+    questions = good_questions()
+    questions[0]["choices"][0]["text"] = "Right, with the careful detail only the right answer has"
+    text = bank(questions)
+    _, problems = load_bank(write(tmp_path, text))
+    [problem] = problems
+    assert problem.field == "question pick-one" and problem.line == text.splitlines().index("- id: pick-one") + 1
+    assert "the right choice is 5.6 times as long as the longest wrong one (at most 1.5 may be)" in problem.message
+    assert "give the wrong ones the same specific detail" in problem.message
+
+
+def test_backticks_do_not_count_towards_a_choice_length(tmp_path):
+    questions = good_questions()
+    questions[0]["choices"][0]["text"] = "`Right`, and so"  # 13 visible characters against 10
+    assert load_bank(write(tmp_path, bank(questions)))[1] == []
+
+
+def _multiples(counts: list[int]) -> list[dict]:
+    """Multiple-choice questions with the given numbers of right choices among four."""
+    questions = []
+    for number, count in enumerate(counts):
+        question = copy.deepcopy(MULTIPLE)
+        question["id"] = f"tick-{number}"
+        question["choices"] = [{"text": f"Choice {n}", "correct": n < count, "explanation": "Because it is so."}
+                               for n in range(4)]
+        questions.append(question)
+    return questions
+
+
+@pytest.mark.parametrize("counts, fails", [([2, 2, 2], True), ([3, 3, 3], True), ([2, 3, 2], False), ([2, 2], False)])
+def test_multiple_choice_questions_must_not_all_have_the_same_number_of_right_choices(tmp_path, counts, fails):
+    questions = [SINGLE, SHORT, SHORT2, *_multiples(counts)]
+    _, problems = load_bank(write(tmp_path, bank(questions)))
+    same = [problem for problem in problems if "multiple-choice questions have exactly" in problem.message]
+    assert bool(same) is fails, problems
+    if fails:
+        assert same[0].field == f"question tick-{len(counts) - 1}"
+        assert f"all {len(counts)} multiple-choice questions have exactly {counts[0]} right choices" in same[0].message
+
+
+def test_the_course_banks_cannot_be_passed_by_length_or_position(root):
+    """The real banks: "always longest" and "always first" each answer at most 40% of a bank's choice questions."""
+    from coursekit.quizzes.length import MAX_LONGEST_CHOICE_SCORE, longest_guess_is_right
+    from coursekit.quizzes.order import display_order
+
+    for path in sorted((root / "quizzes").glob("section-*.yml")):
+        loaded, problems = load_bank(path, root)
+        assert problems == [], problems
+        questions = [question for question in loaded.bank.questions if question.type != "short"]
+        longest = sum(longest_guess_is_right(question) for question in questions)
+        first = sum(all(question.choices[index].correct
+                        for index in display_order(question)[:sum(c.correct for c in question.choices)])
+                    for question in questions)
+        assert longest <= MAX_LONGEST_CHOICE_SCORE * len(questions), (path.name, longest)
+        assert first <= MAX_LONGEST_CHOICE_SCORE * len(questions), (path.name, first)
+
+
+# --- The course's short-answer patterns: answers a reviewer typed, and the verdict they must get ---
+
+SHORT_ANSWER_VERDICTS = [  # bank, question id, typed answer, right
+    # 1.4: the registry, by any of its names
+    ("01", "architecture-registry-handoff", "the registry", True),
+    ("01", "architecture-registry-handoff", "a model registry", True),
+    ("01", "architecture-registry-handoff", "MLflow tracking", False),
+    # 1.4: the uncalled comparison group, by any of its names
+    ("01", "architecture-feedback-loop-guard", "holdout customers", True),
+    ("01", "architecture-feedback-loop-guard", "control cohort", True),
+    ("01", "architecture-feedback-loop-guard", "randomised control group", True),
+    ("01", "architecture-feedback-loop-guard", "uncalled group", True),
+    ("01", "architecture-feedback-loop-guard", "not-contacted group", True),
+    ("01", "architecture-feedback-loop-guard", "the called group", False),
+    ("01", "architecture-feedback-loop-guard", "treatment group", False),
+    # 2.1: the command line, however it is called; not Python
+    ("02", "prepare-the-missing-skill", "using the terminal", True),
+    ("02", "prepare-the-missing-skill", "working in a terminal", True),
+    ("02", "prepare-the-missing-skill", "Linux command line", True),
+    ("02", "prepare-the-missing-skill", "unix shell", True),
+    ("02", "prepare-the-missing-skill", "the command line (terminal)", True),
+    ("02", "prepare-the-missing-skill", "Python", False),
+    ("02", "prepare-the-missing-skill", "Kubernetes", False),
+    ("02", "prepare-the-missing-skill", "not the terminal", False),
+    # 2.3: the install stamp, with any make target that depends on it; not a bare `make` or the project stamp
+    ("02", "force-reinstall-after-manual-change", ".venv/.installed", True),
+    ("02", "force-reinstall-after-manual-change", "rm .venv/.installed && make check", True),
+    ("02", "force-reinstall-after-manual-change", "rm -rf .venv/.installed && make test", True),
+    ("02", "force-reinstall-after-manual-change", "the install stamp .venv/.installed", True),
+    ("02", "force-reinstall-after-manual-change", "rm .venv/.installed && make", False),
+    ("02", "force-reinstall-after-manual-change", "rm -rf .venv node_modules", False),
+    ("02", "force-reinstall-after-manual-change", "examples/.venv/.installed", False),
+    # 3.1: left out of the population; never "labelled Yes" or "not dropped"
+    ("03", "framing-label-on-the-scoring-date", "ignored", True),
+    ("03", "framing-label-on-the-scoring-date", "filtered out", True),
+    ("03", "framing-label-on-the-scoring-date", "not in the training data", True),
+    ("03", "framing-label-on-the-scoring-date", "excluded", True),
+    ("03", "framing-label-on-the-scoring-date", "It is left out: not scored and not labelled.", True),
+    ("03", "framing-label-on-the-scoring-date", "labelled Yes, not dropped", False),
+    ("03", "framing-label-on-the-scoring-date", "it stays in with Churn=Yes; nothing is dropped", False),
+    ("03", "framing-label-on-the-scoring-date", "not excluded", False),
+    ("03", "framing-label-on-the-scoring-date", "it is not dropped", False),
+    ("03", "framing-label-on-the-scoring-date", "labelled Yes", False),
+    # 3.5: batch scoring, also by the lecture's synonym, offline inference
+    ("03", "serving-style-for-a-mailing", "offline", True),
+    ("03", "serving-style-for-a-mailing", "offline inference", True),
+    ("03", "serving-style-for-a-mailing", "batch inference", True),
+    ("03", "serving-style-for-a-mailing", "batch processing", True),
+    ("03", "serving-style-for-a-mailing", "monthly batch", True),
+    ("03", "serving-style-for-a-mailing", "scheduled batch", True),
+    ("03", "serving-style-for-a-mailing", "Batch scoring (offline inference)", True),
+    ("03", "serving-style-for-a-mailing", "online", False),
+    ("03", "serving-style-for-a-mailing", "streaming", False),
+    # 4.1: 50 in any currency; not a ratio, a range or 50,000
+    ("04", "use-case-what-a-wasted-offer-costs", "$50", True),
+    ("04", "use-case-what-a-wasted-offer-costs", "€50", True),
+    ("04", "use-case-what-a-wasted-offer-costs", "50 euros", True),
+    ("04", "use-case-what-a-wasted-offer-costs", "50 (a wasted offer)", True),
+    ("04", "use-case-what-a-wasted-offer-costs", "50/550", False),
+    ("04", "use-case-what-a-wasted-offer-costs", "50-500", False),
+    ("04", "use-case-what-a-wasted-offer-costs", "50,000", False),
+    ("04", "use-case-what-a-wasted-offer-costs", "500", False),
+    # 4.4: the root's own mlflow.db; not the scratch folder's
+    ("04", "architecture-lab-where-to-serve", "mlflow.db", True),
+    ("04", "architecture-lab-where-to-serve", "sqlite:///mlflow.db", True),
+    ("04", "architecture-lab-where-to-serve", "an empty mlflow.db", True),
+    ("04", "architecture-lab-where-to-serve", "the scratch folder", False),
+    ("04", "architecture-lab-where-to-serve", "the scratch folder's mlflow.db", False),
+    ("04", "architecture-lab-where-to-serve", "mlruns", False),
+    # 5.2: the partition of the date the data describes, not the day the retry runs
+    ("05", "ingestion-retry-must-change-nothing", "snapshot_date=2026-11-02", True),
+    ("05", "ingestion-retry-must-change-nothing", "2026-11-02", True),
+    ("05", "ingestion-retry-must-change-nothing", "the snapshot_date=2026-11-02 folder", True),
+    ("05", "ingestion-retry-must-change-nothing", "2 November", True),
+    ("05", "ingestion-retry-must-change-nothing", "snapshot_date=2026-11-03", False),
+    ("05", "ingestion-retry-must-change-nothing", "idempotent", False),
+    # 5.5: ttl of 14 days, in the model answer's own wording too
+    ("05", "feast-ttl-name", "ttl=timedelta(days=14)", True),
+    ("05", "feast-ttl-name", "TTL (time to live) = timedelta(days=14)", True),
+    ("05", "feast-ttl-name", "ttl 14 days", True),
+    ("05", "feast-ttl-name", "tolerance=14 days", False),
+    ("05", "feast-ttl-name", "ttl=timedelta(days=40)", False),
+]
+
+
+def _course_question(root, section: str, question_id: str):
+    loaded, problems = load_bank(root / "quizzes" / f"section-{section}.yml", root)
+    assert problems == [], problems
+    return next(question for question in loaded.bank.questions if question.id == question_id)
+
+
+@pytest.mark.parametrize("section, question_id, typed, right", SHORT_ANSWER_VERDICTS)
+def test_course_short_answers_get_the_right_verdict(root, section, question_id, typed, right):
+    from coursekit.quizzes.bank import short_answer_is_right
+
+    question = _course_question(root, section, question_id)
+    assert question.type == "short"
+    assert short_answer_is_right(question, typed) is right, f"{question_id}: {typed!r} should be {right}"
+
+
+def test_every_course_short_answer_accepts_its_listed_answers(root):
+    from coursekit.quizzes.bank import short_answer_is_right
+
+    for path in sorted((root / "quizzes").glob("section-*.yml")):
+        loaded, _ = load_bank(path, root)
+        for question in loaded.bank.questions:
+            for answer in question.answers:
+                assert short_answer_is_right(question, answer), (path.name, question.id, answer)

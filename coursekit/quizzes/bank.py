@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 
 from coursekit.frontmatter import load_yaml_node, yaml_problem
 from coursekit.problems import Problem, display_path
+from coursekit.quizzes.length import length_problems
 from coursekit.quizzes.order import position_problems
 
 BANK_NAME = re.compile(r"^section-(?P<number>\d{2})\.ya?ml$")
@@ -221,6 +222,7 @@ def load_bank(path: Path, root: Path | None = None) -> tuple[LoadedBank | None, 
                                     _line_of(node, ("questions", index)), field=f"question {question.id}"))
         seen.add(question.id)
     problems.extend(position_problems(bank, shown, lines))
+    problems.extend(length_problems(bank, shown, lines))
     if problems:
         return None, problems
     return LoadedBank(section=int(name.group("number")), path=path, bank=bank, lines=lines), []
