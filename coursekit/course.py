@@ -13,6 +13,7 @@ from pathlib import Path
 
 from coursekit.catalog import Catalog, Section, load_catalog
 from coursekit.codefences import check_python_fences
+from coursekit.diagrams import check_diagrams
 from coursekit.glossary import Glossary, load_glossary
 from coursekit.lectures import Lecture, id_key, lecture_files, read_lecture
 from coursekit.problems import CourseError, Problem, display_path
@@ -180,6 +181,7 @@ def load_course(root: Path) -> Course:
         problems.extend(found)
         problems.extend(check_references(find_references(document.body, document.body_line), paths.root, shown))
         problems.extend(check_python_fences(document.body, shown, document.body_line))
+        problems.extend(check_diagrams(document.body, shown, document.body_line))
         if lecture is not None:
             lectures.append(lecture)
             views[lecture.id] = view
