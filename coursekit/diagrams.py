@@ -31,12 +31,16 @@ _STATE_ID = re.compile(r"\[\*\]|[A-Za-z_][\w]*")
 
 
 def _diagram_lines(lines: tuple[str, ...]) -> list[str]:
-    return [line.strip() for line in lines[1:-1]]
+    """The stripped lines of a fence's content, without a leading ``---`` config front matter."""
+    body = [line.strip() for line in lines[1:-1]]
+    if body and body[0] == "---" and "---" in body[1:]:
+        body = body[body.index("---", 1) + 1:]
+    return body
 
 
 def _kind(body: list[str]) -> str:
     for line in body:
-        if line and not line.startswith("%%") and not line.startswith("---"):
+        if line and not line.startswith("%%"):
             return line.split()[0]
     return ""
 

@@ -72,6 +72,7 @@ def test_a_diagram_at_the_budget_passes():
     ("sequenceDiagram\n  participant A as Alice\n  A->>B: hello\n  B-->>C: hi\n  Note over A: x", "sequenceDiagram", 3),
     ("stateDiagram-v2\n  [*] --> Idle\n  Idle --> Busy: start\n  Busy --> [*]", "stateDiagram-v2", 2),
     ('gitGraph\n  commit id: "a"\n  branch t\n  commit\n  checkout main\n  merge t', "gitGraph", 3),
+    ("---\nconfig:\n  flowchart:\n    rankSpacing: 30\n---\nflowchart LR\n  a --> b ~~~ c", "flowchart", 3),
     ("pie\n  title x\n  \"a\": 1", "pie", None),
 ])
 def test_count_nodes(source, kind, nodes):
