@@ -18,7 +18,7 @@
     dialog = document.createElement("dialog");
     dialog.className = "diagram-dialog";
     dialog.innerHTML = '<div class="diagram-dialog-bar"><p class="diagram-dialog-title"></p>' +
-      '<button type="button" class="md-button diagram-dialog-close">Close</button></div>' +
+      '<button type="button" class="diagram-dialog-close">Close</button></div>' +
       '<div class="diagram-dialog-body"></div>';
     dialog.querySelector(".diagram-dialog-close").addEventListener("click", function () { dialog.close(); });
     dialog.addEventListener("close", function () {
@@ -42,7 +42,10 @@
     dialog.showModal();
     // The full-screen copy fills the screen up to twice the diagram's own size, and never goes
     // below it (labels at 16 px at least); a bigger diagram scrolls inside the dialog.
-    const scale = Math.max(1, Math.min(2, body.clientWidth / view.width, body.clientHeight / view.height));
+    const inner = getComputedStyle(body);
+    const width = body.clientWidth - parseFloat(inner.paddingLeft) - parseFloat(inner.paddingRight);
+    const height = body.clientHeight - parseFloat(inner.paddingTop) - parseFloat(inner.paddingBottom);
+    const scale = Math.max(1, Math.min(2, width / view.width, height / view.height));
     const shadow = holder.attachShadow({ mode: "open" });
     shadow.innerHTML = root.innerHTML;
     const copy = shadow.querySelector("svg");
