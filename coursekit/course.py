@@ -13,6 +13,7 @@ from pathlib import Path
 
 from coursekit.catalog import Catalog, Section, load_catalog
 from coursekit.codefences import check_python_fences
+from coursekit.diagrams import check_diagrams
 from coursekit.doclinks import check_links
 from coursekit.glossary import Glossary, load_glossary
 from coursekit.lectures import Lecture, id_key, lecture_files, read_lecture
@@ -194,6 +195,7 @@ def load_course(root: Path) -> Course:
         problems.extend(check_references(find_references(document.body, document.body_line), paths.root, shown))
         problems.extend(check_python_fences(document.body, shown, document.body_line))
         problems.extend(check_scaffold_text(document, shown, scaffold))
+        problems.extend(check_diagrams(document.body, shown, document.body_line))
         if lecture is not None:
             lectures.append(lecture)
             views[lecture.id] = view

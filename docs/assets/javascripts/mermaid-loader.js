@@ -27,6 +27,12 @@
 
   window.mermaid = {
     initialize: function (options) { config = options; },
-    render: function (id, text) { return load().then(function (mermaid) { return mermaid.render(id, text); }); },
+    // Material calls the returned fn with the diagram's (closed) shadow root once it is drawn:
+    // diagram-view.js then keeps the diagram readable and lets it open full screen.
+    render: function (id, text) {
+      return load().then(function (mermaid) { return mermaid.render(id, text); }).then(function (result) {
+        return { svg: result.svg, fn: function (root) { if (window.courseDiagram) { window.courseDiagram.enhance(root); } } };
+      });
+    },
   };
 })();

@@ -1,0 +1,119 @@
+"""Every diagram a person can read: label sizes on every page (1280 px and a 390-px phone) and every
+slide (1280x720), a diagram that scrolls sideways on a phone instead of shrinking, and the
+full-screen view. The measure is tests/diagram_sizes.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import deck_pages, page_url, site_pages
+from tests.diagram_sizes import (
+    DECK_DRAWN,
+    LABEL_SIZES,
+    PAGE_DRAWN,
+    PAGE_MIN_PX,
+    PHONE_MIN_PX,
+    SHADOW_ROOTS,
+    SLIDE_MIN_PX,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.build]
+
+FIX = "turn it TB, split it or drop nodes (CONTRIBUTING, Diagrams)"
+
+
+def _with_diagrams(site, relatives: list[str]) -> dict[str, int]:
+    found = {relative: (site / relative).read_text(encoding="utf-8").count('<pre class="mermaid"')
+             for relative in relatives}
+    return {relative: count for relative, count in found.items() if count}
+
+
+def _measure_pages(tab, server, pages: dict[str, int]) -> dict[str, list[dict]]:
+    measured = {}
+    for relative, count in pages.items():
+        tab.goto(page_url(server, relative), wait_until="networkidle")
+        tab.wait_for_function(PAGE_DRAWN, arg=count, timeout=20_000)
+        measured[relative] = tab.evaluate(LABEL_SIZES, "page")
+    return measured
+
+
+@pytest.fixture(scope="module")
+def diagram_pages(built_site) -> dict[str, int]:
+    """Site-relative page paths with their number of diagrams."""
+    pages = _with_diagrams(built_site, site_pages(built_site))
+    assert pages, "the site should have pages with diagrams"
+    return pages
+
+
+@pytest.fixture(scope="module")
+def phone(browser):
+    """A 390x844 phone tab that can reach the diagrams' shadow roots."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1,
+                                  is_mobile=True, has_touch=True)
+    tab = context.new_page()
+    tab.add_init_script(SHADOW_ROOTS)
+    yield tab
+    context.close()
+
+
+def test_every_page_diagram_has_labels_of_at_least_12_px_at_1280(page, server, diagram_pages):
+    page.add_init_script(SHADOW_ROOTS)
+    failures = []
+    for relative, diagrams in _measure_pages(page, server, diagram_pages).items():
+        for diagram in diagrams:
+            if diagram["px"] is None or diagram["px"] < PAGE_MIN_PX:
+                failures.append(f"{relative} diagram {diagram['index'] + 1}: labels drawn at {diagram['px']} px "
+                                f"(smallest: {diagram['label']!r}); the rule is at least {PAGE_MIN_PX} px on a "
+                                f"1280-px page: {FIX}")
+    assert not failures, "\n".join(failures)
+
+
+def test_on_a_phone_diagrams_scroll_sideways_instead_of_shrinking(phone, server, diagram_pages):
+    failures = []
+    for relative, diagrams in _measure_pages(phone, server, diagram_pages).items():
+        for diagram in diagrams:
+            where = f"{relative} diagram {diagram['index'] + 1} on a 390-px phone"
+            if diagram["px"] is None or diagram["px"] < PHONE_MIN_PX:
+                failures.append(f"{where}: labels drawn at {diagram['px']} px (smallest: {diagram['label']!r}); "
+                                f"the rule is at least {PHONE_MIN_PX} px, scrolling sideways if need be")
+            if diagram["scrolls"] and diagram["overflowX"] not in ("auto", "scroll"):
+                failures.append(f"{where}: the diagram is wider than its box but the box does not scroll")
+        if phone.evaluate("() => document.documentElement.scrollWidth > innerWidth + 1"):
+            failures.append(f"{relative}: the page itself scrolls sideways on a phone (only a diagram may)")
+    assert not failures, "\n".join(failures)
+
+
+def test_every_slide_diagram_has_labels_of_at_least_14_px(page, server, built_site):
+    decks = _with_diagrams(built_site, deck_pages(built_site))
+    assert decks, "some decks should have diagrams"
+    failures = []
+    for relative in decks:
+        page.goto(page_url(server, relative), wait_until="networkidle")
+        page.wait_for_function(DECK_DRAWN, timeout=20_000)
+        for diagram in page.evaluate(LABEL_SIZES, "deck"):
+            if diagram["px"] is None or diagram["px"] < SLIDE_MIN_PX:
+                failures.append(f"{relative} slide {diagram['slide']} (diagram {diagram['index'] + 1} of the deck): "
+                                f"labels drawn at {diagram['px']} px (smallest: {diagram['label']!r}); the rule is "
+                                f"at least {SLIDE_MIN_PX} px on a 1280x720 slide: {FIX}")
+    assert not failures, "\n".join(failures)
+
+
+def test_a_diagram_opens_full_screen_larger_and_escape_closes_it(phone, server, diagram_pages):
+    relative = next(iter(diagram_pages))
+    [on_page, *_] = _measure_pages(phone, server, {relative: diagram_pages[relative]})[relative]
+    button = phone.locator("button.diagram-open").first
+    button.focus()
+    phone.keyboard.press("Enter")
+    phone.wait_for_selector("dialog.diagram-dialog[open]")
+    [full] = phone.evaluate(LABEL_SIZES, "dialog")
+    assert full["px"] >= 16 and full["px"] > on_page["px"], (relative, on_page, full)
+    assert phone.evaluate("() => document.activeElement.closest('dialog') !== null"), \
+        "focus should move into the dialog"
+    phone.keyboard.press("Escape")
+    phone.wait_for_selector("dialog.diagram-dialog", state="hidden")
+    assert phone.evaluate("() => document.activeElement.classList.contains('diagram-open')"), \
+        "focus should return to the Full screen button"
+    phone.locator("div.mermaid").first.click()
+    phone.wait_for_selector("dialog.diagram-dialog[open]")
+    phone.locator(".diagram-dialog-close").click()
+    phone.wait_for_selector("dialog.diagram-dialog", state="hidden")
