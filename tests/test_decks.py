@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from coursekit.course import load_course
 from coursekit.slides.build import deck_sources
 from tests.conftest import GOOD_FRONT_MATTER
@@ -172,3 +174,56 @@ def test_a_missing_font_names_the_file_and_the_fix(tmp_path):
     theme.write_text('@font-face { src: url("../../assets/fonts/arimo-latin-400-normal.woff2"); }')
     with pytest.raises(FontError, match=r"arimo-latin-400-normal\.woff2 not found .*run 'npm ci'"):
         deck_fonts(tmp_path, theme)
+
+
+SHELL_FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<language>bash|sh|shell|console|zsh)\b")
+STEP = re.compile(r"^\s*(?P<number>\d+)[.)]\s")
+
+
+def lab_commands(text: str) -> list[tuple[int, str]]:
+    """Every command line of the fenced shell blocks under the ``## Lab`` heading, with its step number."""
+    found: list[tuple[int, str]] = []
+    in_lab, step, fence = False, 0, ""
+    for line in text.splitlines():
+        if fence:
+            if line.strip().startswith(fence) and line.strip().strip(fence[0]) == "":
+                fence = ""
+            elif line.strip() and not line.strip().startswith("#"):
+                found.append((step, line.strip()))
+            continue
+        if line.startswith("## "):
+            in_lab = line.startswith("## Lab")
+        if not in_lab:
+            continue
+        opening = SHELL_FENCE.match(line)
+        if opening:
+            fence = opening.group("fence")
+        elif STEP.match(line):
+            step = int(STEP.match(line).group("number"))
+    return found
+
+
+def test_every_lab_command_reaches_a_slide_of_every_deck(root):
+    """Rule: a deck never drops a lab command (a "continued" slide is fine)."""
+    course = load_course(root)
+    sources = deck_sources(course)
+    missing, counted = [], 0
+    for lecture in course.lectures:
+        for step, command in lab_commands(lecture.path.read_text(encoding="utf-8")):
+            counted += 1
+            if command not in sources[lecture.id]:
+                missing.append(f"lecture {lecture.id} ({lecture.src_uri}) lab step {step}: {command!r} is on no slide")
+    assert counted > 50, "the lab command extraction found almost nothing"
+    assert not missing, "\n".join(missing)
+
+
+def test_a_long_lab_step_keeps_every_command_and_continues_on_a_new_slide(course_tree):
+    steps = "\n".join(f"{n}. Step {n} runs three commands:\n\n    ```bash\n    cd /tmp/{n}\n"
+                      f"    churn train --seed {n}\n    churn promote\n    ```\n\n    It prints a line.\n"
+                      for n in range(1, 7))
+    root = course_tree({"docs/course/01-big-picture/1.1-a.md": GOOD_FRONT_MATTER + "\n## Lab\n\n" + steps})
+    text = deck_sources(load_course(root))["1.1"]
+    for n in range(1, 7):
+        assert f"cd /tmp/{n}" in text and f"churn train --seed {n}" in text
+    labs = [slide for slide in slides_of(text) if slide.startswith("## Lab")]
+    assert len(labs) >= 2 and labs[1].startswith("## Lab (continued)")
