@@ -50,7 +50,8 @@ NOTES = """() => Object.fromEntries([...document.querySelectorAll('.bespoke-marp
     .map(note => [note.dataset.index, note.textContent.trim().length]))"""
 
 DIAGRAMS_DONE = "() => [...document.querySelectorAll('pre.mermaid')].every(p => p.querySelector('svg'))"
-DECK_FILES = ("/index.html", "/", "/mermaid.min.js", "/deck-mermaid.js", "/favicon.ico", ".woff2")
+DECK_FILES = ("/index.html", "/", "/mermaid.min.js", "/mermaid-theme.js", "/deck-mermaid.js", "/favicon.ico",
+              ".woff2")
 # Loads every font face of the theme before anything is measured: measuring a fallback font would
 # measure something that differs from machine to machine.
 FONTS_READY = """async () => {
@@ -133,8 +134,8 @@ def test_pdf_export_writes_one_pdf_per_lecture(browser, course_tree, root, tmp_p
     tree = course_tree({"docs/course/01-big-picture/1.1-a.md": GOOD_FRONT_MATTER + diagram})
     (tree / "node_modules").symlink_to(root / "node_modules")
     (tree / "docs" / "assets" / "javascripts").mkdir(parents=True)
-    (tree / "docs/assets/javascripts/deck-mermaid.js").write_text((root / "docs/assets/javascripts/deck-mermaid.js")
-                                                                   .read_text())
+    for script in ("mermaid-theme.js", "deck-mermaid.js"):
+        (tree / "docs/assets/javascripts" / script).write_text((root / "docs/assets/javascripts" / script).read_text())
     output = tmp_path / "pdf"
     assert main(["--root", str(tree), "slides-pdf", "--browser", CHROMIUM, "--output", str(output)]) == 0
     pdf = output / "1.1-a.pdf"

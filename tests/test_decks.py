@@ -109,13 +109,16 @@ def test_mermaid_break_and_script(course_tree):
     diagram = next(slide for slide in slides if slide.startswith("## A diagram\n"))
     assert '<pre class="mermaid">' in diagram and "a[A &amp; B] --&gt; b" in diagram
     assert any(slide.startswith("## A diagram (continued)") and "| 1 | 2 |" in slide for slide in slides)
-    assert text.rstrip().endswith('<script src="../../assets/javascripts/deck-mermaid.js"></script>')
+    assert text.rstrip().endswith('<script src="../../assets/javascripts/mermaid-theme.js"></script>\n'
+                                  '<script src="../../assets/javascripts/deck-mermaid.js"></script>')
 
 
 def test_snippet_is_resolved_and_trimmed(course_tree):
     code = next(slide for slide in slides_of(deck(course_tree)) if slide.startswith("## Code"))
     assert "def check_record(" in code and "--8<--" not in code
-    assert "full code on the lecture page" in code
+    assert "Check one customer record" not in code, "the docstring goes first when the code is too long"
+    assert "return violations" in code and "full code on the lecture page" not in code
+    assert code.startswith('## Code\n\n<p class="code-caption">examples/churn/contract.py</p>\n\n```python')
 
 
 def test_lead_slide_skip_lab_takeaways_and_reading(course_tree):
@@ -227,3 +230,53 @@ def test_a_long_lab_step_keeps_every_command_and_continues_on_a_new_slide(course
         assert f"cd /tmp/{n}" in text and f"churn train --seed {n}" in text
     labs = [slide for slide in slides_of(text) if slide.startswith("## Lab")]
     assert len(labs) >= 2 and labs[1].startswith("## Lab (continued)")
+
+
+def test_code_loses_docstrings_and_comments_before_it_is_cut():
+    from coursekit.slides.code import fit_code
+
+    body = "\n".join(f"    total += {n}  # add {n}" for n in range(8))
+    code = ('def add():\n    """Add the numbers.\n\n    Args:\n        none.\n\n    Returns:\n'
+            '        the sum.\n    """\n'
+            f"    # start at zero\n    total = 0\n{body}\n    return total")
+    kept = fit_code(code, "python", 14)
+    assert kept[0] == "def add():" and kept[-1] == "    return total" and len(kept) == 11, kept
+    assert not any('"""' in line or "#" in line for line in kept)
+    assert fit_code("a = 1  # kept when it fits", "python", 14) == ["a = 1  # kept when it fits"]
+    long = [f"step_{n}()" for n in range(20)]
+    assert fit_code("\n".join(long), "python", 14) == [*long[:14], "# … (full code on the lecture page)"]
+    shell = "#!/bin/sh\n" + "\n".join(f"# note {n}\necho {n}" for n in range(10))
+    assert fit_code(shell, "bash", 14) == ["#!/bin/sh", *(f"echo {n}" for n in range(10))]
+
+
+def test_a_code_slide_is_captioned_with_its_fence_title(course_tree):
+    body = '\n## Output\n\n```text title="Output of step 1"\nok\n```\n\n## Plain\n\n```bash\nls\n```\n'
+    root = course_tree({"docs/course/01-big-picture/1.1-a.md": GOOD_FRONT_MATTER + body})
+    slides = slides_of(deck_sources(load_course(root))["1.1"])
+    output = next(slide for slide in slides if slide.startswith("## Output"))
+    assert '<p class="code-caption">Output of step 1</p>' in output
+    plain = next(slide for slide in slides if slide.startswith("## Plain"))
+    assert "code-caption" not in plain, "a block with neither a title nor an include has no caption"
+
+
+def test_presenter_notes_are_plain_text():
+    from coursekit.slides.notes import note_text, plain_text
+
+    text = ("Run `churn train` with **care**, *then* read [the docs](https://example.org) and "
+            "![a chart](x.png); press <kbd>Ctrl</kbd>+<kbd>C</kbd>, keep 2 * 3 and snake_case_names.")
+    assert plain_text(text) == ("Run churn train with care, then read the docs and a chart; press Ctrl+C, "
+                                "keep 2 * 3 and snake_case_names.")
+    assert plain_text("`**kept**` and __strong _inner_ text__") == "**kept** and strong inner text"
+    assert note_text(["- [One](a.md): first", "  wrapped", "- **Two**"]) == "- One: first wrapped\n- Two"
+
+
+def test_no_deck_of_the_course_has_markdown_in_its_notes(root):
+    notes = re.compile(r"^<!--\n(?P<text>.*?)\n-->$", re.MULTILINE | re.DOTALL)
+    marks = re.compile(r"`|\*\*|\]\(|</?(a|kbd|br|span|code|em|strong|img)\b")
+    found = []
+    for lecture_id, source in deck_sources(load_course(root)).items():
+        for match in notes.finditer(source):
+            for line in match.group("text").splitlines():
+                if marks.search(line):
+                    found.append(f"deck {lecture_id}: {line[:100]!r}")
+    assert not found, "\n".join(found[:20])

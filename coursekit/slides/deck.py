@@ -18,6 +18,8 @@ from pathlib import Path
 
 from coursekit.blocks import FENCE_OPEN, LIST_ITEM, Block, split_blocks
 from coursekit.lectures import Lecture
+from coursekit.slides.code import fit_code
+from coursekit.slides.notes import note_text, plain_text
 from coursekit.snippets import REFERENCE, find_references, read_region
 
 MAX_CODE_LINES = 14
@@ -61,8 +63,7 @@ def _plain_links(text: str) -> str:
 
 
 def _note_text(lines: list[str] | tuple[str, ...]) -> str:
-    text = " ".join(line.strip() for line in lines if line.strip())
-    return LINK.sub(lambda match: match.group("text"), text)
+    return note_text(lines)
 
 
 SHELL_LANGUAGES = ("bash", "sh", "shell", "console", "zsh")
@@ -136,17 +137,22 @@ def _trim_list(block: Block) -> tuple[list[ListItem], list[str]]:
             continue
         elif in_note and not previous_blank:
             # the next line of a paragraph already moved to the notes
-            note_list()[-1] += " " + _note_text([line])
+            note_list()[-1] += "\n" + line
         elif items and not previous_blank and not in_note:
             items[-1].text += " " + _plain_links(line.strip())
         else:
-            note_list().append(_note_text([line]))
+            note_list().append(line)
             in_note = True
         previous_blank = False
         index += 1
     for item in items:
-        item.notes = [note for note in item.notes if note]
-    return items, [note for note in notes if note]
+        item.notes = [text for text in map(_paragraph_note, item.notes) if text]
+    return items, [text for text in map(_paragraph_note, notes) if text]
+
+
+def _paragraph_note(paragraph: str) -> str:
+    """A paragraph of a list item as one plain-text note (a code span may run over two lines)."""
+    return plain_text(" ".join(line.strip() for line in paragraph.splitlines()))
 
 
 def _chunks(items: list[ListItem], first_room: float) -> list[list[ListItem]]:
@@ -167,7 +173,11 @@ def _content_height(content: list[str]) -> float:
     return sum(len(part.splitlines()) * TEXT_LINE + 16 for part in content)
 
 
+TITLE = re.compile(r'title="(?P<title>[^"]*)"')
+
+
 def _code(block: Block, root: Path) -> str:
+    """A fenced block for a slide: a diagram as Mermaid's ``<pre>``, code fitted and captioned with its file."""
     lines = list(block.lines[1:-1]) if len(block.lines) > 1 else []
     language = block.info.split()[0] if block.info else ""
     if language == "mermaid":
@@ -176,12 +186,15 @@ def _code(block: Block, root: Path) -> str:
     refs = find_references(text)
     if refs:
         text = "\n\n".join(read_region(root, ref) for ref in refs)
-    kept = [line for line in text.splitlines() if not REFERENCE.match(line)]
-    if len(kept) > MAX_CODE_LINES:
-        comment = "#" if language in ("python", "py", "bash", "sh", "yaml", "toml", "text", "") else "//"
-        kept = [*kept[:MAX_CODE_LINES], f"{comment} … (full code on the lecture page)"]
+    text = "\n".join(line for line in text.splitlines() if not REFERENCE.match(line))
+    kept = fit_code(text, language, MAX_CODE_LINES)
+    title = TITLE.search(block.info)
+    caption = title.group("title") if title else ", ".join(dict.fromkeys(ref.file for ref in refs))
     fence = "```"
-    return f"{fence}{language}\n" + "\n".join(kept) + f"\n{fence}"
+    code = f"{fence}{language}\n" + "\n".join(kept) + f"\n{fence}"
+    if not caption:
+        return code
+    return f'<p class="code-caption">{html.escape(caption)}</p>\n\n{code}'
 
 
 def _admonition_note(block: Block) -> str:
@@ -286,6 +299,7 @@ def build_deck(lecture: Lecture, slides_markdown: str, section_title: str, root:
         "marp: true",
         "theme: course",
         "paginate: true",
+        "lang: en",
         "size: 16:9",
         f"title: {_yaml_string(f'{meta.id} {meta.title}')}",
         f"footer: {_yaml_string(f'MLOps course · Lecture {meta.id}')}",
@@ -294,6 +308,7 @@ def build_deck(lecture: Lecture, slides_markdown: str, section_title: str, root:
     body = "\n\n---\n\n".join(slide.render() for slide in slides)
     if has_diagram:
         body += (f'\n\n<script src="{DECK_SCRIPTS}mermaid.min.js"></script>\n'
+                 f'<script src="{DECK_SCRIPTS}mermaid-theme.js"></script>\n'
                  f'<script src="{DECK_SCRIPTS}deck-mermaid.js"></script>')
     return f"{header}\n\n{body}\n"
 
