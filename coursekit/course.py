@@ -18,6 +18,7 @@ from coursekit.lectures import Lecture, id_key, lecture_files, read_lecture
 from coursekit.problems import CourseError, Problem, display_path
 from coursekit.quizzes.bank import LoadedBank, load_bank
 from coursekit.slides.markers import Views, split_views
+from coursekit.slides.prose import prose_only_sections
 from coursekit.snippets import check_references, find_references
 
 
@@ -178,6 +179,7 @@ def load_course(root: Path) -> Course:
         shown = display_path(path, paths.root)
         view, found = split_views(document.body, shown, document.body_line)
         problems.extend(found)
+        problems.extend(prose_only_sections(view, shown))
         problems.extend(check_references(find_references(document.body, document.body_line), paths.root, shown))
         problems.extend(check_python_fences(document.body, shown, document.body_line))
         if lecture is not None:

@@ -45,6 +45,10 @@ flowchart LR
 
 ## Only prose here
 
+<!-- slides: only
+- The summary the slide shows
+-->
+
 A section without a visual. It has two sentences.
 
 <!-- slides: skip -->
@@ -123,8 +127,9 @@ def test_snippet_is_resolved_and_trimmed(course_tree):
 
 def test_lead_slide_skip_lab_takeaways_and_reading(course_tree):
     slides = slides_of(deck(course_tree))
-    lead = next(slide for slide in slides if "## Only prose here" in slide)
-    assert "_class: lead" in lead and "A section without a visual." in lead
+    summary = next(slide for slide in slides if "## Only prose here" in slide)
+    assert "_class: lead" not in summary and "- The summary the slide shows" in summary
+    assert "A section without a visual." in summary.split("<!--", 1)[1]
     assert not any("Hidden on slides" in slide for slide in slides)
     lab = next(slide for slide in slides if slide.startswith("## Lab"))
     assert "1. Run the script: `python examples/lectures/s01/peek_contract.py`" in lab
@@ -243,6 +248,9 @@ def test_code_loses_docstrings_and_comments_before_it_is_cut():
     assert kept[0] == "def add():" and kept[-1] == "    return total" and len(kept) == 11, kept
     assert not any('"""' in line or "#" in line for line in kept)
     assert fit_code("a = 1  # kept when it fits", "python", 14) == ["a = 1  # kept when it fits"]
+    fields = "\n".join(f"    field_{n}: int = {n}" for n in range(4))
+    documented = 'class Quality:\n    """Shares.\n\n' + "\n".join(f"    line {n}" for n in range(9)) + '\n    """\n\n'
+    assert fit_code(documented + fields, "python", 14) == ["class Quality:", *fields.splitlines()]
     long = [f"step_{n}()" for n in range(20)]
     assert fit_code("\n".join(long), "python", 14) == [*long[:14], "# … (full code on the lecture page)"]
     shell = "#!/bin/sh\n" + "\n".join(f"# note {n}\necho {n}" for n in range(10))
@@ -280,3 +288,28 @@ def test_no_deck_of_the_course_has_markdown_in_its_notes(root):
                 if marks.search(line):
                     found.append(f"deck {lecture_id}: {line[:100]!r}")
     assert not found, "\n".join(found[:20])
+
+
+def test_the_check_asks_for_a_visual_where_a_section_has_only_prose(course_tree):
+    import pytest
+
+    from coursekit.problems import CourseError
+
+    body = ("\nOpening.\n\n## Has a list\n\nProse.\n\n- item\n\n## Prose only\n\nJust prose.\n\n"
+            "### Code only\n\n```bash\nls\n```\n\n## Key takeaways\n\n- one\n\n## Further reading\n\nProse.\n")
+    root = course_tree({"docs/course/01-big-picture/1.1-a.md": GOOD_FRONT_MATTER + body})
+    with pytest.raises(CourseError) as caught:
+        load_course(root)
+    problems = [str(problem) for problem in caught.value.problems]
+    line = (GOOD_FRONT_MATTER + body).splitlines().index("## Prose only") + 1
+    assert problems == [f"docs/course/01-big-picture/1.1-a.md:{line}: slides: section 'Prose only' has only prose, "
+                        "which would go on its slide; add a list, table, diagram or code, or a '<!-- slides: only' "
+                        "summary of 3-5 bullets (closed by '-->' on its own line)"]
+
+
+def test_no_deck_of_the_course_has_a_slide_of_prose_alone(root):
+    """The check and the generator agree: the real course passes the check, so no deck has a lead slide."""
+    leads = [f"deck {lecture_id} slide {number}" for lecture_id, source in deck_sources(load_course(root)).items()
+             for number, slide in enumerate(slides_of(source.split("\n---\n", 1)[1]), start=1)
+             if "_class: lead" in slide]
+    assert not leads, leads

@@ -44,7 +44,11 @@ def _python_without_docs(code: str) -> str | None:
             if following is not None and following.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
                 drop.update(range(token.start[0] - 1, token.end[0]))
         previous = token
-    kept = [line[:cuts[row]].rstrip() if row in cuts else line for row, line in enumerate(lines) if row not in drop]
+    kept: list[str] = []
+    for row, line in enumerate(lines):
+        if row in drop or (not line.strip() and kept and kept[-1].rstrip().endswith(":")):
+            continue  # a blank line right after "class X:" is what a dropped docstring leaves
+        kept.append(line[:cuts[row]].rstrip() if row in cuts else line)
     return "\n".join(kept)
 
 
