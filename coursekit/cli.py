@@ -149,7 +149,8 @@ def _write_pdf_sources(course: Course, root: Path) -> dict[str, Path]:
     scripts = assets / "javascripts"
     scripts.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(root / "node_modules" / "mermaid" / "dist" / "mermaid.min.js", scripts / "mermaid.min.js")
-    shutil.copyfile(root / "docs" / "assets" / "javascripts" / "deck-mermaid.js", scripts / "deck-mermaid.js")
+    for script in ("mermaid-theme.js", "deck-mermaid.js"):
+        shutil.copyfile(root / "docs" / "assets" / "javascripts" / script, scripts / script)
     copy_deck_fonts(root, THEME, assets.parent)
     decks, _ = write_sources(course, root / PDF_DECKS, THEME, output_suffix=".pdf", force=True)
     return decks

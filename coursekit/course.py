@@ -21,6 +21,7 @@ from coursekit.problems import CourseError, Problem, display_path
 from coursekit.quizzes.bank import LoadedBank, load_bank
 from coursekit.scaffold import check_copied_labs, check_scaffold_text, load_scaffold
 from coursekit.slides.markers import Views, split_views
+from coursekit.slides.prose import prose_only_sections
 from coursekit.snippets import check_references, find_references
 
 
@@ -192,6 +193,7 @@ def load_course(root: Path) -> Course:
         shown = display_path(path, paths.root)
         view, found = split_views(document.body, shown, document.body_line)
         problems.extend(found)
+        problems.extend(prose_only_sections(view, shown))
         problems.extend(check_references(find_references(document.body, document.body_line), paths.root, shown))
         problems.extend(check_python_fences(document.body, shown, document.body_line))
         problems.extend(check_scaffold_text(document, shown, scaffold))

@@ -1,5 +1,5 @@
-"""axe-core (pinned in package.json) on every page type, in the light and the dark scheme: no serious or
-critical violation."""
+"""axe-core (pinned in package.json) on every page type, in the light and the dark scheme, and on a sample
+of slide decks: no serious or critical violation."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ PAGE_TYPES = {
     "notebook": "/notebooks/contract_tour/",
 }
 SCHEMES = {"light": "default", "dark": "slate"}
+DECK_DIAGRAMS_DONE = "() => [...document.querySelectorAll('pre.mermaid')].every(p => p.querySelector('svg'))"
 RUN_AXE = """async () => {
   const result = await axe.run(document, {resultTypes: ['violations']});
   return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => ({
@@ -45,5 +46,35 @@ def test_no_serious_accessibility_violation_on_any_page_type(browser, server, sc
         for violation in tab.evaluate(RUN_AXE):
             failures.append(f"{name} page {path} ({scheme}): {violation['impact']} {violation['id']}: "
                             f"{violation['help']}; e.g. {violation['nodes']}")
+    context.close()
+    assert not failures, "\n".join(failures)
+
+
+# A sample, because axe-core takes seconds per deck on a loaded 2-core machine: between them these decks
+# have a title slide, lab slides (and a continued one), code with captions, tables, diagrams and takeaways,
+# and the test checks that they still do. Every deck shares the one theme and the generator's markup.
+DECK_SAMPLE = ("4.4", "5.3", "2.6")
+DECK_FEATURES = {"table": "<table", "diagram": 'class="mermaid"', "code": "<pre", "caption": "code-caption",
+                 "continued slide": "(continued)</h2>", "takeaways": 'class="takeaways"'}
+
+
+def test_no_serious_accessibility_violation_in_the_sample_decks(browser, server, built_site):
+    """Decks through axe-core, as the slides index is: a sample that covers every kind of slide."""
+    from tests.conftest import page_url
+
+    pages = {deck: (built_site / "slides" / deck / "index.html").read_text(encoding="utf-8") for deck in DECK_SAMPLE}
+    uncovered = [name for name, marker in DECK_FEATURES.items() if not any(marker in html for html in pages.values())]
+    assert not uncovered, f"the deck sample no longer has {uncovered}: pick decks that do"
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    tab = context.new_page()
+    failures = []
+    for deck in DECK_SAMPLE:
+        tab.goto(page_url(server, f"slides/{deck}/index.html"), wait_until="networkidle")
+        if tab.query_selector("pre.mermaid"):
+            tab.wait_for_function(DECK_DIAGRAMS_DONE, timeout=20_000)
+        tab.add_script_tag(path=str(AXE))
+        for violation in tab.evaluate(RUN_AXE):
+            failures.append(f"deck {deck}: {violation['impact']} {violation['id']}: {violation['help']}; "
+                            f"e.g. {violation['nodes']}")
     context.close()
     assert not failures, "\n".join(failures)

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.build]
 # ResizeObserver. Slides that are not current can hold an unfitted code block (about one page load in
 # ten did), so forcing every slide visible at once measured something nobody sees.
 OVERFLOW = """async () => {
-  const found = [], unshown = [];
+  const found = [], unshown = [], tops = [];
   const slides = [...document.querySelectorAll('svg[data-marpit-svg]')];
   for (const [index, svg] of slides.entries()) {
     location.hash = '#' + (index + 1);
@@ -27,6 +27,10 @@ OVERFLOW = """async () => {
     const section = svg.querySelector('section');
     const frame = section.getBoundingClientRect();
     const scale = frame.height / 720;
+    const title = section.querySelector(':scope > h2');
+    if (title && !section.classList.contains('title')) {
+      tops.push({slide: index + 1, top: Math.round((title.getBoundingClientRect().top - frame.top) / scale)});
+    }
     let worst = 0, element = '';
     section.querySelectorAll('*').forEach(node => {
       if (node.closest('footer')) return;
@@ -43,14 +47,20 @@ OVERFLOW = """async () => {
       found.push({slide: index + 1, heading: heading ? heading.textContent : '', px: Math.round(worst), element});
     }
   }
-  return {found, unshown};
+  return {found, unshown, tops};
 }"""
 
 NOTES = """() => Object.fromEntries([...document.querySelectorAll('.bespoke-marp-note')]
     .map(note => [note.dataset.index, note.textContent.trim().length]))"""
 
 DIAGRAMS_DONE = "() => [...document.querySelectorAll('pre.mermaid')].every(p => p.querySelector('svg'))"
-DECK_FILES = ("/index.html", "/", "/mermaid.min.js", "/deck-mermaid.js", "/favicon.ico", ".woff2")
+# The fill of every plain flowchart node: the site's teal (mermaid-theme.js), not Mermaid's default lavender.
+NODE_FILLS = """() => [...new Set([...document.querySelectorAll('pre.mermaid g.node > rect')]
+    .map(rect => getComputedStyle(rect).fill))]"""
+SITE_NODE_FILL = "rgb(229, 248, 246)"
+TITLE_TOP = 48  # the theme's top padding: every slide title starts there
+DECK_FILES = ("/index.html", "/", "/mermaid.min.js", "/mermaid-theme.js", "/deck-mermaid.js", "/favicon.ico",
+              ".woff2")
 # Loads every font face of the theme before anything is measured: measuring a fallback font would
 # measure something that differs from machine to machine.
 FONTS_READY = """async () => {
@@ -88,6 +98,13 @@ def test_every_deck_fits_renders_and_has_notes(page, server, decks):
                 page.wait_for_function(DIAGRAMS_DONE, timeout=20_000)
             except Exception:
                 failures.append(f"{where}: a Mermaid diagram did not render (rule: diagrams render in decks)")
+            fills = page.evaluate(NODE_FILLS)
+            if fills and SITE_NODE_FILL not in fills:
+                failures.append(f"{where}: diagram nodes are filled {fills}, not the site's {SITE_NODE_FILL} "
+                                "(rule: one Mermaid theme, docs/assets/javascripts/mermaid-theme.js)")
+        lang = page.evaluate("() => document.documentElement.lang")
+        if lang != "en":
+            failures.append(f"{where}: <html lang={lang!r}>, expected 'en' (the deck's lang directive)")
         slides = page.locator("svg[data-marpit-svg]").count()
         if slides != len(deck["notes"]):
             failures.append(f"{where}: {slides} slides in the HTML, {len(deck['notes'])} generated")
@@ -99,6 +116,9 @@ def test_every_deck_fits_renders_and_has_notes(page, server, decks):
         measured = page.evaluate(OVERFLOW)
         if measured["unshown"]:
             failures.append(f"{where}: slides {measured['unshown']} could not be shown by the deck's #N navigation")
+        moved = [top for top in measured["tops"] if abs(top["top"] - TITLE_TOP) > 1]
+        if moved:
+            failures.append(f"{where}: slide titles not pinned to the top ({TITLE_TOP} px): {moved[:5]}")
         for slide in measured["found"]:
             overflows.append((slide["px"], f"{where} slide {slide['slide']} ({slide['heading']!r}): "
                                            f"{slide['element']} overflows the 16:9 frame by {slide['px']} px; "
@@ -112,6 +132,25 @@ def test_every_deck_fits_renders_and_has_notes(page, server, decks):
             failures.append(f"{where}: console errors: {page.errors[:3]}")
     worst_first = [message for _, message in sorted(overflows, key=lambda item: -item[0])]
     assert not failures + worst_first, "\n".join(failures + worst_first)
+
+
+NOTE_DIV = re.compile(r'<div class="bespoke-marp-note".*?</div>', re.DOTALL)
+TAG = re.compile(r"<[^>]+>")
+
+
+def test_every_lab_command_is_in_its_rendered_deck(root, built_site):
+    """Rule: a deck never drops a lab command, checked on the HTML Marp wrote (slides, not notes)."""
+    import html
+
+    from tests.test_decks import lab_commands
+
+    missing = []
+    for lecture in load_course(root).lectures:
+        page = (built_site / "slides" / lecture.id / "index.html").read_text(encoding="utf-8")
+        text = html.unescape(TAG.sub("", NOTE_DIV.sub("", page)))
+        missing += [f"deck {lecture.id} ({lecture.src_uri}) lab step {step}: {command!r}"
+                    for step, command in lab_commands(lecture.path.read_text(encoding="utf-8")) if command not in text]
+    assert not missing, "\n".join(missing)
 
 
 def test_a_deck_without_diagrams_makes_no_request_but_itself(page, server, decks, built_site):
@@ -133,8 +172,8 @@ def test_pdf_export_writes_one_pdf_per_lecture(browser, course_tree, root, tmp_p
     tree = course_tree({"docs/course/01-big-picture/1.1-a.md": GOOD_FRONT_MATTER + diagram})
     (tree / "node_modules").symlink_to(root / "node_modules")
     (tree / "docs" / "assets" / "javascripts").mkdir(parents=True)
-    (tree / "docs/assets/javascripts/deck-mermaid.js").write_text((root / "docs/assets/javascripts/deck-mermaid.js")
-                                                                   .read_text())
+    for script in ("mermaid-theme.js", "deck-mermaid.js"):
+        (tree / "docs/assets/javascripts" / script).write_text((root / "docs/assets/javascripts" / script).read_text())
     output = tmp_path / "pdf"
     assert main(["--root", str(tree), "slides-pdf", "--browser", CHROMIUM, "--output", str(output)]) == 0
     pdf = output / "1.1-a.pdf"

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import html
 import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from coursekit.blocks import FENCE_OPEN, LIST_ITEM, Block, split_blocks
 from coursekit.lectures import Lecture
+from coursekit.slides.code import fit_code
+from coursekit.slides.notes import note_text, plain_text
 from coursekit.snippets import REFERENCE, find_references, read_region
 
 MAX_CODE_LINES = 14
@@ -60,28 +63,72 @@ def _plain_links(text: str) -> str:
 
 
 def _note_text(lines: list[str] | tuple[str, ...]) -> str:
-    text = " ".join(line.strip() for line in lines if line.strip())
-    return LINK.sub(lambda match: match.group("text"), text)
+    return note_text(lines)
 
 
-def _trim_list(block: Block) -> tuple[list[str], list[str]]:
-    """Keep list items (joined, with a lab step's first command inline); move the rest to notes."""
-    items: list[str] = []
+SHELL_LANGUAGES = ("bash", "sh", "shell", "console", "zsh")
+INLINE_COMMAND = 70  # a lab step's single command up to this length stays on the step's line
+# Room for a list on a slide below its heading, in pixels of the 1280x720 theme (26 px text, 1.5 line
+# height; 18 px code at 1.35). A longer list goes on "continued" slides; the browser test measures the result.
+LIST_HEIGHT = 500
+TEXT_LINE, TEXT_CHARS, CODE_LINE, CODE_BLOCK = 39, 80, 24.3, 44
+
+
+@dataclass
+class ListItem:
+    """One item of a list on a slide, with the lab commands of its fenced shell blocks and its notes."""
+
+    text: str
+    commands: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        """Return the item as Markdown; commands inline when there is one short one, else a code block."""
+        if not self.commands:
+            return self.text
+        if len(self.commands) == 1 and "`" not in self.commands[0] and len(self.commands[0]) <= INLINE_COMMAND:
+            return f"{self.text} `{self.commands[0]}`"
+        marker = LIST_ITEM.match(self.text)
+        indent = " " * (marker.end() if marker else 3)
+        lines = [f"{indent}```bash", *(indent + command for command in self.commands), f"{indent}```"]
+        return "\n".join([self.text, *lines])
+
+    def height(self) -> float:
+        """Rough height of the rendered item on a slide, in pixels."""
+        text = len(self.text) + sum(len(command) + 3 for command in self.commands if len(self.commands) == 1)
+        rows = -(-text // TEXT_CHARS) * TEXT_LINE
+        if len(self.commands) > 1 or any(len(command) > INLINE_COMMAND or "`" in command
+                                         for command in self.commands):
+            rows += len(self.commands) * CODE_LINE + CODE_BLOCK
+        return rows
+
+
+def _trim_list(block: Block) -> tuple[list[ListItem], list[str]]:
+    """Keep list items (joined) with every command of their shell blocks; move their prose to notes.
+
+    Returns the items and the notes that come before the first item.
+    """
+    items: list[ListItem] = []
     notes: list[str] = []
     lines = list(block.lines)
     index, previous_blank, in_note = 0, False, False
+
+    def note_list() -> list[str]:
+        return items[-1].notes if items else notes
+
     while index < len(lines):
         line = lines[index]
         fence = FENCE_OPEN.match(line)
         if LIST_ITEM.match(line):
-            items.append(_plain_links(line.rstrip()))
+            items.append(ListItem(_plain_links(line.rstrip())))
             in_note = False
         elif fence:
             marker = fence.group("fence")
             closing = next((j for j in range(index + 1, len(lines)) if lines[j].strip().startswith(marker)), len(lines))
-            command = next((code.strip() for code in lines[index + 1:closing] if code.strip()), "")
-            if items and command and "`" not in command and len(command) <= 70:
-                items[-1] += f" `{command}`"
+            language = (fence.group("info").split() or [""])[0]
+            if items and language in SHELL_LANGUAGES:
+                code = textwrap.dedent("\n".join(lines[index + 1:closing])).splitlines()
+                items[-1].commands.extend(command.rstrip() for command in code if command.strip())
             index, previous_blank, in_note = closing + 1, False, False
             continue
         elif line.strip() == "":
@@ -90,18 +137,47 @@ def _trim_list(block: Block) -> tuple[list[str], list[str]]:
             continue
         elif in_note and not previous_blank:
             # the next line of a paragraph already moved to the notes
-            notes[-1] += " " + _note_text([line])
+            note_list()[-1] += "\n" + line
         elif items and not previous_blank and not in_note:
-            items[-1] += " " + _plain_links(line.strip())
+            items[-1].text += " " + _plain_links(line.strip())
         else:
-            notes.append(_note_text([line]))
+            note_list().append(line)
             in_note = True
         previous_blank = False
         index += 1
-    return items, [note for note in notes if note]
+    for item in items:
+        item.notes = [text for text in map(_paragraph_note, item.notes) if text]
+    return items, [text for text in map(_paragraph_note, notes) if text]
+
+
+def _paragraph_note(paragraph: str) -> str:
+    """A paragraph of a list item as one plain-text note (a code span may run over two lines)."""
+    return plain_text(" ".join(line.strip() for line in paragraph.splitlines()))
+
+
+def _chunks(items: list[ListItem], first_room: float) -> list[list[ListItem]]:
+    """Split list items into slides' worth: ``first_room`` pixels on the first, LIST_HEIGHT on the others."""
+    chunks: list[list[ListItem]] = [[]]
+    room = first_room
+    for item in items:
+        if chunks[-1] and item.height() > room:
+            chunks.append([])
+            room = LIST_HEIGHT
+        chunks[-1].append(item)
+        room -= item.height()
+    return chunks
+
+
+def _content_height(content: list[str]) -> float:
+    """Rough height of a slide's content so far, in pixels."""
+    return sum(len(part.splitlines()) * TEXT_LINE + 16 for part in content)
+
+
+TITLE = re.compile(r'title="(?P<title>[^"]*)"')
 
 
 def _code(block: Block, root: Path) -> str:
+    """A fenced block for a slide: a diagram as Mermaid's ``<pre>``, code fitted and captioned with its file."""
     lines = list(block.lines[1:-1]) if len(block.lines) > 1 else []
     language = block.info.split()[0] if block.info else ""
     if language == "mermaid":
@@ -110,12 +186,15 @@ def _code(block: Block, root: Path) -> str:
     refs = find_references(text)
     if refs:
         text = "\n\n".join(read_region(root, ref) for ref in refs)
-    kept = [line for line in text.splitlines() if not REFERENCE.match(line)]
-    if len(kept) > MAX_CODE_LINES:
-        comment = "#" if language in ("python", "py", "bash", "sh", "yaml", "toml", "text", "") else "//"
-        kept = [*kept[:MAX_CODE_LINES], f"{comment} … (full code on the lecture page)"]
+    text = "\n".join(line for line in text.splitlines() if not REFERENCE.match(line))
+    kept = fit_code(text, language, MAX_CODE_LINES)
+    title = TITLE.search(block.info)
+    caption = title.group("title") if title else ", ".join(dict.fromkeys(ref.file for ref in refs))
     fence = "```"
-    return f"{fence}{language}\n" + "\n".join(kept) + f"\n{fence}"
+    code = f"{fence}{language}\n" + "\n".join(kept) + f"\n{fence}"
+    if not caption:
+        return code
+    return f'<p class="code-caption">{html.escape(caption)}</p>\n\n{code}'
 
 
 def _admonition_note(block: Block) -> str:
@@ -192,8 +271,13 @@ def build_deck(lecture: Lecture, slides_markdown: str, section_title: str, root:
                 current.notes.append(_note_text(block.lines))
         elif block.kind == "list":
             items, notes = _trim_list(block)
-            current.content.append("\n".join(items))
             current.notes.extend(notes)
+            for number, chunk in enumerate(_chunks(items, LIST_HEIGHT - _content_height(current.content))):
+                if number:
+                    current = Slide(f"## {heading_text} (continued)" if heading_text else "")
+                    slides.append(current)
+                current.content.append("\n".join(item.render() for item in chunk))
+                current.notes.extend(note for item in chunk for note in item.notes)
         elif block.kind == "fence":
             has_diagram = has_diagram or block.info.startswith("mermaid")
             current.content.append(_code(block, root))
@@ -215,6 +299,7 @@ def build_deck(lecture: Lecture, slides_markdown: str, section_title: str, root:
         "marp: true",
         "theme: course",
         "paginate: true",
+        "lang: en",
         "size: 16:9",
         f"title: {_yaml_string(f'{meta.id} {meta.title}')}",
         f"footer: {_yaml_string(f'MLOps course · Lecture {meta.id}')}",
@@ -223,6 +308,7 @@ def build_deck(lecture: Lecture, slides_markdown: str, section_title: str, root:
     body = "\n\n---\n\n".join(slide.render() for slide in slides)
     if has_diagram:
         body += (f'\n\n<script src="{DECK_SCRIPTS}mermaid.min.js"></script>\n'
+                 f'<script src="{DECK_SCRIPTS}mermaid-theme.js"></script>\n'
                  f'<script src="{DECK_SCRIPTS}deck-mermaid.js"></script>')
     return f"{header}\n\n{body}\n"
 

@@ -28,6 +28,8 @@ class Views:
 
     page: str
     slides: str
+    #: The file's line number of each line of ``slides`` (for problems found in the slides view).
+    slide_lines: tuple[int, ...] = ()
 
 
 def _fenced_lines(lines: list[str]) -> set[int]:
@@ -57,6 +59,7 @@ def split_views(body: str, path: str = "<lecture>", first_line: int = 1) -> tupl
     fenced = _fenced_lines(lines)
     page: list[str] = []
     slides: list[str] = []
+    slide_lines: list[int] = []
     problems: list[Problem] = []
     state = "both"
     opened_at = 0
@@ -68,6 +71,7 @@ def split_views(body: str, path: str = "<lecture>", first_line: int = 1) -> tupl
                 state = "both"
             else:
                 slides.append(line)
+                slide_lines.append(number)
             continue
         if match is None:
             if index not in fenced and LOOSE_MARKER.search(line):
@@ -76,6 +80,7 @@ def split_views(body: str, path: str = "<lecture>", first_line: int = 1) -> tupl
             page.append(line)
             if state != "skip":
                 slides.append(line)
+                slide_lines.append(number)
             continue
         name, closed = match.group("name"), bool(match.group("close"))
         if name not in KNOWN:
@@ -96,6 +101,7 @@ def split_views(body: str, path: str = "<lecture>", first_line: int = 1) -> tupl
         elif name == "break":
             if state != "skip":
                 slides.append(BREAK_SENTINEL)
+                slide_lines.append(number)
         elif name == "skip":
             if state == "skip":
                 problems.append(Problem(path, f"'slides: skip' inside the skip block opened on line {opened_at}; "
@@ -112,4 +118,4 @@ def split_views(body: str, path: str = "<lecture>", first_line: int = 1) -> tupl
     if state == "only":
         problems.append(Problem(path, "'slides: only' is never closed; add a line '-->'",
                                 opened_at, "slides marker"))
-    return Views("\n".join(page) + "\n", "\n".join(slides) + "\n"), problems
+    return Views("\n".join(page) + "\n", "\n".join(slides) + "\n", tuple(slide_lines)), problems

@@ -26,7 +26,13 @@
   }
 
   window.mermaid = {
-    initialize: function (options) { config = options; },
+    // Material's own styles (its themeCSS) colour the diagram; the course theme (mermaid-theme.js, the
+    // same values the decks use) fills in what they leave to Mermaid's theme.
+    initialize: function (options) {
+      const course = window.courseMermaidTheme;
+      config = course ? Object.assign({}, options, { theme: course.theme, themeVariables: course.themeVariables })
+        : options;
+    },
     // Material calls the returned fn with the diagram's (closed) shadow root once it is drawn:
     // diagram-view.js then keeps the diagram readable and lets it open full screen.
     render: function (id, text) {
