@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import lecture_tests, snippet_coverage, xdist_groups
+
 ROOT = Path(__file__).resolve().parent.parent
 
 GOOD_FRONT_MATTER = """\
@@ -25,6 +27,23 @@ objectives:
   - Compare two ways of doing it
 ---
 """
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Measure snippet coverage in the same run as the tests (``tests/snippet_coverage.py``)."""
+    snippet_coverage.register(config)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--lecture ID``: the tests of one lecture (``tests/lecture_tests.py``)."""
+    lecture_tests.add_option(parser)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep one lecture's tests under ``--lecture``; keep on one xdist worker the tests that share a
+    costly fixture, such as the built site (``tests/xdist_groups.py``)."""
+    lecture_tests.select(config, items)
+    xdist_groups.assign(items)
 
 
 @pytest.fixture(scope="session")
