@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from run import ENV, full_size_copy  # noqa: E402
 
 PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-SUMMARY = re.compile(r"^=+ (.* in [\d.]+s.*) =+$", re.M)
+SUMMARY = re.compile(r"^(?:=+ )?(\d+ (?:passed|failed|error).* in [\d.]+s[^=]*?)(?: =+)?$", re.M)
 LECTURE = "4.4"
 MEASURES = ["lecture", "suite", "full"]
 
