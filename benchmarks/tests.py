@@ -5,7 +5,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/tests.py [lecture] [suite] [full]   # all three when none is named
 
 1. ``make test``'s pytest command (``python -m pytest``; ``pyproject.toml`` adds ``-n auto
-   --dist loadgroup``) on the course as it is: at most 12 min on a 2-core machine.
+   --dist loadfile``) on the course as it is: at most 12 min on a 2-core machine.
 2. The same command on a full-size copy of the repository with all 98 lectures (made by
    ``benchmarks/run.py``'s ``full_size_copy``, as the build benchmark does): the projection for
    the full course, at most 20 min. The copy's lectures are copies of written ones, so a few

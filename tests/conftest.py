@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import lecture_tests, snippet_coverage, xdist_groups
+from tests import lecture_tests, snippet_coverage
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,10 +40,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep one lecture's tests under ``--lecture``; keep on one xdist worker the tests that share a
-    costly fixture, such as the built site (``tests/xdist_groups.py``)."""
+    """Keep one lecture's tests under ``--lecture``."""
     lecture_tests.select(config, items)
-    xdist_groups.assign(items)
 
 
 @pytest.fixture(scope="session")
