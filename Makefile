@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 PROJECT_VENV := .venv-project
 PROJECT_STAMP := $(PROJECT_VENV)/.installed
 
-.PHONY: serve write test check build links weight bench bench-project slides-pdf quiz-export clean
+.PHONY: serve write test lecture check build links weight bench bench-project slides-pdf quiz-export clean
 
 $(PROJECT_STAMP): examples/pyproject.toml
 	test -x $(PROJECT_VENV)/bin/python || $(PYTHON) -m venv $(PROJECT_VENV)
@@ -35,9 +35,15 @@ serve: $(STAMP)
 write: $(STAMP)
 	COURSE_EXECUTE_NOTEBOOKS=false $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload --dirty
 
-## test: install everything, then run the whole test suite
+## test: install everything, then run the whole test suite (on every core: pytest-xdist, see pyproject.toml)
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## lecture: the fast loop for one lecture, e.g. make lecture ID=4.4: course check, strict build, its own tests
+lecture: $(STAMP)
+	@test -n "$(ID)" || { echo "usage: make lecture ID=4.4"; exit 2; }
+	$(BIN)/course check
+	$(BIN)/python -m pytest --lecture $(ID)
 
 ## check: validate lectures, slide markers, snippet references and quiz banks
 check: $(STAMP)

@@ -8,10 +8,10 @@ Run from the repository root (``make bench`` installs everything first)::
    (the lecture files plus the pages our hooks generate, written out as files), measured in the
    same run, for the course as published and for a full-size copy with all 98 lectures (decks
    and notebook execution off here; both are timed separately below). Our build is timed twice:
-   first with its caches emptied (compiled Jinja templates, the rendered notebook), as on a fresh
-   clone or in CI, then as a rebuild, the build a contributor runs again and again. The ratio is
-   wall-clock time; CPU time is printed too, since a first build hands work to a helper process
-   on the second core (see CONTRIBUTING.md, "How the build works").
+   as a rebuild, the build a contributor runs again and again (target: at most 1.5x plain
+   Material), and first with its caches emptied (compiled Jinja templates, the rendered
+   notebook), as on a fresh clone or in CI (printed, no target). The ratio is wall-clock time;
+   CPU time is printed too, as it varies less than wall-clock time on a loaded machine.
 2. Decks: one Marp process converting every deck; seconds per deck, for the course as it is and
    for a 96-deck set made by copying the real decks (the size of the full course).
 3. Notebook execution time during the build.
@@ -259,12 +259,13 @@ def main() -> None:
             rows.append((f"{label}: plain Material, same Markdown", f"{plain.wall:.2f} s", "", ""))
             rows.append((f"{label}: strict build, ours, first (caches empty)", f"{first.wall:.2f} s", "", ""))
             rows.append((f"{label}: strict build, ours, rebuild", f"{ours.wall:.2f} s", "", ""))
-            rows.append((f"{label}: CPU time plain / first (build + helper) / rebuild",
+            rows.append((f"{label}: CPU time plain / first / rebuild",
                          f"{plain.cpu:.2f} / {first.cpu:.2f} / {ours.cpu:.2f} s", "", ""))
-            for kind, timing in (("first build", first), ("rebuild", ours)):
-                ratio = timing.wall / plain.wall
-                rows.append((f"{label}: build ratio ours / plain, {kind}", f"{ratio:.2f}x", "<= 1.5x",
-                             "ok" if ratio <= 1.5 else "MISSED"))
+            rows.append((f"{label}: build ratio ours / plain, first build", f"{first.wall / plain.wall:.2f}x",
+                         "no target", ""))
+            ratio = ours.wall / plain.wall
+            rows.append((f"{label}: build ratio ours / plain, rebuild", f"{ratio:.2f}x", "<= 1.5x",
+                         "ok" if ratio <= 1.5 else "MISSED"))
 
     decks, real, scaled_count, scaled = bench_decks()
     per_real, per_scaled = real / decks, scaled / scaled_count

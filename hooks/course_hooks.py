@@ -5,6 +5,8 @@
   what is loaded so far out of the garbage collector's scans.
 - on_files: add the generated pages (syllabus, section pages, quiz pages, slides index, glossary), the GIFT
   exports, the local Mermaid copy and the decks' fonts.
+- on_nav, on_env: keep compiled Jinja templates, mkdocstrings' and the theme's, in ``.cache/jinja``
+  between builds (Jinja's own bytecode cache).
 - on_page_markdown: put the generated header on lecture pages, remove the slide markers and link
   the first use of each glossary term.
 - on_page_context: point "edit this page" of generated pages at the file to edit.
@@ -22,6 +24,7 @@ import re
 import time
 from pathlib import Path
 
+import jinja2
 import material
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -44,6 +47,7 @@ MERMAID = ROOT / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
 FAVICON = Path(material.__file__).parent / "templates" / "assets" / "images" / "favicon.png"
 THEME = ROOT / "slides" / "theme" / "course.css"
 DECK_CACHE = ROOT / ".cache" / "decks"
+TEMPLATE_CACHE = ROOT / ".cache" / "jinja"
 CONTRIBUTING_PAGE = "contributing.md"
 SNIPPET_SYNTAX = re.compile(r"(?<!;)(-{1,2}8<-{1,2})")
 log = logging.getLogger("mkdocs.hooks.course")
@@ -109,6 +113,25 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     # The decks are plain HTML without an icon link; a root favicon spares every deck a 404.
     files.append(File.generated(config, "favicon.ico", abs_src_path=str(FAVICON)))
     return files
+
+
+def _template_cache() -> jinja2.FileSystemBytecodeCache:
+    TEMPLATE_CACHE.mkdir(parents=True, exist_ok=True)
+    return jinja2.FileSystemBytecodeCache(str(TEMPLATE_CACHE))
+
+
+def on_nav(nav: object, config: MkDocsConfig, files: Files) -> object:
+    """Let mkdocstrings reuse its compiled templates (its public ``get_handler(...).env``; pages render after this)."""
+    plugin = config.plugins.get("mkdocstrings")
+    if plugin is not None:
+        plugin.get_handler("python").env.bytecode_cache = _template_cache()
+    return nav
+
+
+def on_env(env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja2.Environment:
+    """Let the theme reuse its compiled templates between builds (Jinja checks each template's source)."""
+    env.bytecode_cache = _template_cache()
+    return env
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import lecture_tests, snippet_coverage
+
 ROOT = Path(__file__).resolve().parent.parent
 
 GOOD_FRONT_MATTER = """\
@@ -25,6 +27,21 @@ objectives:
   - Compare two ways of doing it
 ---
 """
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Measure snippet coverage in the same run as the tests (``tests/snippet_coverage.py``)."""
+    snippet_coverage.register(config)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--lecture ID``: the tests of one lecture (``tests/lecture_tests.py``)."""
+    lecture_tests.add_option(parser)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep one lecture's tests under ``--lecture``."""
+    lecture_tests.select(config, items)
 
 
 @pytest.fixture(scope="session")

@@ -1,67 +1,16 @@
-"""Every Python region a page includes is executed by the example tests.
-
-The example tests run under coverage.py in a subprocess; then, for each region a lecture
-includes, every statement in the region must have run. A page that shows code nobody runs fails
-here, naming the page, the line of the include and the statements that never ran.
-"""
+"""Snippet coverage: the check of ``tests/snippet_coverage.py`` reports what never ran, and fails the run."""
 
 from __future__ import annotations
 
-import json
+import os
 import subprocess
 import sys
 
 import pytest
 
-from coursekit.course import load_course
-from coursekit.problems import display_path
-from coursekit.snippets import SnippetRef, find_references, regions_in
-
-
-@pytest.fixture(scope="module")
-def executed(root, tmp_path_factory) -> dict:
-    data = tmp_path_factory.mktemp("coverage")
-    run = [sys.executable, "-m", "coverage", "run", f"--data-file={data / '.coverage'}", "--source=examples",
-           "-m", "pytest", "tests/examples", "-q", "-p", "no:cacheprovider",
-           "--ignore", "tests/examples/test_notebooks.py"]  # notebooks run in their own kernel, not under coverage
-    result = subprocess.run(run, cwd=root, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    report = data / "coverage.json"
-    subprocess.run([sys.executable, "-m", "coverage", "json", f"--data-file={data / '.coverage'}", "-o", str(report)],
-                   cwd=root, capture_output=True, check=True)
-    files = json.loads(report.read_text())["files"]
-    return {name.replace("\\", "/"): info for name, info in files.items()}
-
-
-def region_failures(root, pages: dict[str, list], executed: dict) -> tuple[int, list[str]]:
-    """Return how many Python includes were checked and one message per include that did not fully run."""
-    failures = []
-    checked = 0
-    for page, refs in pages.items():
-        for ref in refs:
-            if not ref.file.endswith(".py"):
-                continue
-            checked += 1
-            info = executed.get(ref.file)
-            where = f"{page}:{ref.line}"
-            if info is None:
-                failures.append(f"{where}: {ref.target} is included but no example test imports or runs {ref.file}")
-                continue
-            start, end = regions_in((root / ref.file).read_text())[ref.region] if ref.region else (0, 10**9)
-            missing = [line for line in info["missing_lines"] if start < line < end]
-            ran = [line for line in info["executed_lines"] if start < line < end]
-            if missing or not ran:
-                failures.append(f"{where}: {ref.target} lines {missing or 'all'} never run in tests/examples")
-    return checked, failures
-
-
-def test_every_included_python_region_runs_in_a_test(root, executed):
-    course = load_course(root)
-    pages = {display_path(lecture.path, root): find_references(lecture.body, lecture.body_line)
-             for lecture in course.lectures}
-    checked, failures = region_failures(root, pages, executed)
-    assert checked > 0, "no page includes Python from examples/ yet"
-    assert not failures, "\n".join(failures)
+from coursekit.snippets import SnippetRef, regions_in
+from tests.conftest import GOOD_FRONT_MATTER
+from tests.snippet_coverage import region_failures
 
 
 def test_a_region_with_unexecuted_lines_is_reported(root):
@@ -72,3 +21,41 @@ def test_a_region_with_unexecuted_lines_is_reported(root):
     assert region_failures(root, {"page.md": [ref]}, never_ran)[1] == [
         f"page.md:7: {ref.target} lines [{end - 1}] never run in tests/examples"]
     assert "no example test imports" in region_failures(root, {"page.md": [ref]}, not_imported)[1][0]
+
+
+LECTURE = "docs/course/01-big-picture/1.1-a.md"
+PAGE = GOOD_FRONT_MATTER + """
+## Code
+
+```python
+--8<-- "examples/churn/contract.py:check_record"
+```
+"""
+# The check runs in the run of the tree's own tests; these import the contract but never check a record.
+CONFTEST = ("from tests import snippet_coverage\n\n\n"
+            "def pytest_configure(config):\n    snippet_coverage.register(config)\n")
+IMPORTS_ONLY = "import churn.contract\n\n\ndef test_import():\n    assert churn.contract\n"
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "two xdist workers"])
+def test_a_page_including_a_region_no_test_runs_fails_the_run(root, course_tree, workers):
+    tree = course_tree({LECTURE: PAGE, "tests/conftest.py": CONFTEST, "tests/examples/test_imports.py": IMPORTS_ONLY})
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(tree / "examples")])}
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--rootdir", str(tree), "tests", *workers]
+    result = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "1 passed" in output and "snippet coverage" in output, output
+    include_line = PAGE.splitlines().index('--8<-- "examples/churn/contract.py:check_record"') + 1
+    assert f"{LECTURE}:{include_line}: examples/churn/contract.py:check_record lines [" in output, output
+    assert "never run in tests/examples" in output, output
+
+
+def test_a_run_of_one_example_file_gives_no_verdict(root, course_tree):
+    tree = course_tree({LECTURE: PAGE, "tests/conftest.py": CONFTEST, "tests/examples/test_imports.py": IMPORTS_ONLY})
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(tree / "examples")])}
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--rootdir", str(tree),
+               "tests/examples/test_imports.py"]
+    result = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "not checked: this run does not run all of tests/examples" in result.stdout

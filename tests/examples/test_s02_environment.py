@@ -156,7 +156,7 @@ def test_lockfile_summary(tmp_path):
 def test_venv_anatomy_prints_the_counts():
     result = subprocess.run([sys.executable, "examples/lectures/s02/venv_anatomy.py"], cwd=ROOT, capture_output=True,
                             text=True, check=True, timeout=120)
-    assert 'pip install -e ".[dev]"            16 direct requirements, 16 pinned with ==' in result.stdout
+    assert 'pip install -e ".[dev]"            17 direct requirements, 17 pinned with ==' in result.stdout
     assert 'pip install -e "./examples[test]"  17 direct requirements, 17 pinned with ==' in result.stdout
     assert "dependencies of dependencies: not pinned by this repository" in result.stdout
     assert "@marp-team/marp-cli 4.5.1, axe-core 4.14.1, mermaid 11.17.2" in result.stdout
