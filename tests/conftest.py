@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from tests import lecture_tests, snippet_coverage
 
@@ -99,8 +100,12 @@ def built_site(site_server) -> Path:
     site, httpd = site_server
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "NBCONVERT_DISABLE_CONFIG_EXPORTERS": "1",
            "SITE_URL": f"http://127.0.0.1:{httpd.server_address[1]}/"}
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-                            cwd=ROOT, capture_output=True, text=True, env=env, check=False)
+    # Under pytest-xdist each worker with a browser test builds its own site (for its own port); the
+    # lock keeps two builds from writing the shared .cache/ (templates, decks, notebook) at once.
+    (ROOT / ".cache").mkdir(exist_ok=True)
+    with FileLock(ROOT / ".cache" / "test-build.lock"):
+        result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+                                cwd=ROOT, capture_output=True, text=True, env=env, check=False)
     assert result.returncode == 0, f"strict build failed:\n{result.stdout}\n{result.stderr}"
     return site
 
