@@ -1,13 +1,14 @@
-"""The prose of the lecture pages agrees with their diagrams, the churn case's facts and the tools.
+"""The prose of the lecture pages agrees with their diagrams and gives current tool advice.
 
 Each check reads the pages as an author wrote them and names the lecture, the line and the fix:
 
 - prose that tells the reader to read a diagram "from the top" when the diagram runs left to right
   (or "from the left" when it runs top to bottom);
-- the churn case's retired facts in the lectures whose owners have aligned them with lecture 4.1's
-  case card (a call list of a fixed 500, nightly or morning scoring, untimed "a few seconds");
 - Node.js advice older than the current LTS, and "the Gateway API replaces Ingress";
 - a page that quotes `package.json`'s Node.js range quotes the range the file declares.
+
+The churn case's facts and banned phrases (a fixed list of 500, nightly scoring, untimed "a few
+seconds") are checked in one place, `tests/test_case_facts.py`, with its one list of exceptions.
 """
 
 from __future__ import annotations
@@ -16,9 +17,7 @@ import json
 import re
 from pathlib import Path
 
-import pytest
-
-from benchmarks.prose_density import prose_words
+from benchmarks.prose_rate import prose_words
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT / "docs/course"
@@ -27,27 +26,6 @@ FENCE = re.compile(r"^\s*(`{3,}|~{3,})(\w*)")
 DIRECTION = re.compile(r"^\s*(?:flowchart|graph)\s+(LR|RL|TB|TD|BT)\b")
 VERTICAL_READING = re.compile(r"\b(from the top|top row|top left|top to bottom|bottom row|read down)\b", re.I)
 HORIZONTAL_READING = re.compile(r"\b(from the left|left to right|left-hand|right-hand|leftmost|rightmost)\b", re.I)
-
-# Sections whose lectures agree with the case card (lecture 4.1); the owner of a section adds it
-# here once its pages pass, so the check never lags behind the pages it covers.
-ALIGNED_SECTIONS = ("01-", "02-", "03-")
-RETIRED_FACTS = {
-    r"\btop\s+500\b|\bweekly\s+500\b|\bprecision\s+in\s+the\s+top\b|\blist\s+of\s+500\b"
-    r"|\b500\s+customers\s+a\s+week\b":
-        "the decision rule is the threshold (p >= 0.35), not a fixed list of 500: link the case card",
-    r"\bnightly\s+(scoring|score|list|call\s+list|job|batch|run|schedule)s?\b|\bevery\s+(night|morning)\b"
-    r"|\blast\s+night's\s+score\b":
-        "scoring is weekly (Monday's call list) plus online on demand: link the case card",
-    r"\ba\s+few\s+seconds\b|\b10\s+to\s+15\s+s(econds)?\b":
-        "state a time measured with its command (facts: `time churn train` 10.2 s, then 8.4 s)",
-}
-# Lecture 1.2 tells the notebook era's story on purpose: its list of 500 is what Act 5 replaces.
-STORY_EXCEPTIONS = {("1.2-what-is-mlops.md", "top 500"), ("1.2-what-is-mlops.md", "list of 500"),
-                    ("1.2-what-is-mlops.md", "500 customers a week")}
-# Labels inside ```mermaid fences, which the diagram work of issue 11 is reshaping: listed so that the
-# check passes meanwhile, and checked to still occur, so each entry is removed once its label is fixed.
-PENDING_DIAGRAM_LABELS = {("1.3-why-mlops.md", "list of 500"), ("3.5-online-vs-batch.md", "every night"),
-                          ("3.5-online-vs-batch.md", "nightly schedule")}
 
 OUTDATED_ADVICE = {
     r"Node\.js 20\+|Node\.js 20 or newer|Node 20 or newer":
@@ -98,26 +76,6 @@ def test_reading_directions_match_the_diagram_of_their_section():
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("path", [p for p in LECTURES if p.parent.name.startswith(ALIGNED_SECTIONS)],
-                         ids=lambda p: p.stem.split("-")[0])
-def test_aligned_lectures_state_the_case_card_facts(path):
-    problems, pending = [], set()
-    text = path.read_text(encoding="utf-8")
-    for pattern, fix in RETIRED_FACTS.items():
-        for found in re.finditer(pattern, text, re.I):
-            phrase = " ".join(found.group(0).split())
-            key = (path.name, phrase.lower())
-            if key in PENDING_DIAGRAM_LABELS:
-                pending.add(key)
-            elif key not in STORY_EXCEPTIONS:
-                number = text.count("\n", 0, found.start()) + 1
-                problems.append(f"{path.relative_to(ROOT)}:{number}: '{phrase}': {fix}")
-    fixed = {key for key in PENDING_DIAGRAM_LABELS if key[0] == path.name} - pending
-    problems += [f"{path.relative_to(ROOT)}: '{phrase}' is gone: remove it from PENDING_DIAGRAM_LABELS"
-                 for _, phrase in sorted(fixed)]
-    assert not problems, "\n".join(problems)
-
-
 def test_pages_give_current_tool_advice():
     problems = []
     for path in ADVICE_PAGES:
@@ -144,16 +102,12 @@ def test_pages_quote_the_node_range_package_json_declares():
 
 
 def test_the_checks_catch_the_old_wording(tmp_path):
-    """Each check fails on the sentences this issue found (2.2, 3.2, 1.3, 2.4, 2.2's reading list)."""
+    """Each check fails on the sentences this issue found (2.2's diagram, 2.2's reading list)."""
     page = tmp_path / "2.2-old.md"
     page.write_text("## Six jobs\n\nRead the diagram from the top.\n\n```mermaid\nflowchart LR\n    a --> b\n```\n",
                     encoding="utf-8")
     (_, _, _), (_, prose, directions) = sections(page)
     assert directions == ["LR"] and VERTICAL_READING.search(prose[2][1])
-    assert re.search(next(iter(RETIRED_FACTS)), "the metric should be precision in the top 500", re.I)
-    assert re.search(list(RETIRED_FACTS)[1], "A churn model that scores customers every night", re.I)
-    assert re.search(list(RETIRED_FACTS)[2], "After a few seconds you see a JSON summary", re.I)
-    assert re.search(list(RETIRED_FACTS)[2], "it takes a few\nseconds.", re.I)
     assert re.search(next(iter(OUTDATED_ADVICE)), "You need Python 3.11+, Node.js 20+, `make` and Git.")
     assert re.search(list(OUTDATED_ADVICE)[1], "the API that replaces\n  Ingress for routing traffic")
 
@@ -162,3 +116,4 @@ def test_prose_words_skip_front_matter_code_tables_and_comments():
     text = ("---\nid: \"9.9\"\nduration: 1\n---\n\nOne two three.\n\n```mermaid\nflowchart LR\n a --> b\n```\n\n"
             "| a | b |\n|---|---|\n\n<!-- slides: only\n- four\n-->\n\n## Heading words\n\n- five six\n")
     assert prose_words(text) == 5
+    assert prose_words(text, paragraphs_only=True) == 3

@@ -49,6 +49,7 @@ def test_printed_report(capsys):
     runpy.run_path(str(SCRIPT), run_name="__main__")
     out = capsys.readouterr().out
     assert "2026-03-02 .. 2026-03-31" in out
+    assert "Action:   every customer with p >= 0.35 goes on the retention team's call list" in out
     assert "6650-BZEHN   2026-03-31  Yes" in out
     assert "2207-QTYVA   2026-04-01  No" in out
     assert "usable (20): 19 contract features, SupportCalls90d" in out

@@ -5,7 +5,7 @@ splits it; the project fits the same steps inside a Pipeline on the training spl
 script prints both ROC AUCs on the same test rows, for a large and a small table, and the gap.
 On this data the gap is tiny, and the lecture explains why it still matters.
 
-Run it from the repository root (a few seconds)::
+Run it from the repository root::
 
     python examples/lectures/s03/fit_before_split.py
 """

@@ -14,8 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
+from churn.config import load_config
 from churn.contract import ID_COLUMN, TARGET_COLUMN, feature_columns
+
+CONFIG = Path(__file__).resolve().parents[2] / "configs" / "default.yaml"
 
 
 # --8<-- [start:framing]
@@ -73,8 +77,10 @@ def leaks(framing: ChurnFraming) -> list[str]:
 # --8<-- [end:candidates]
 
 
-def describe(framing: ChurnFraming) -> list[str]:
-    """Return the lines the script prints."""
+def describe(framing: ChurnFraming, threshold: float | None = None) -> list[str]:
+    """Return the lines the script prints (the call threshold read from the project's config)."""
+    if threshold is None:
+        threshold = load_config(CONFIG).threshold
     start = framing.scoring_date + timedelta(days=1)
     end = framing.scoring_date + timedelta(days=framing.prediction_window_days)
     lines = [
@@ -84,7 +90,7 @@ def describe(framing: ChurnFraming) -> list[str]:
         f"Label:    {TARGET_COLUMN} = Yes if the cancellation falls in {start} .. {end}",
         f"Features: known by the end of {framing.scoring_date}; event counts over the "
         f"{framing.observation_window_days} days before it",
-        "Action:   the highest scores go on the retention team's call list",
+        f"Action:   every customer with p >= {threshold} goes on the retention team's call list",
         "",
         f"{ID_COLUMN:<12} {'cancelled':<11} {TARGET_COLUMN}",
     ]

@@ -10,7 +10,7 @@ The script trains the notebook's model and the project's model (the contract's f
 offline test split, then scores next month's customers with what is known on the scoring date
 and compares with what happened.
 
-Run it from the repository root (a few seconds)::
+Run it from the repository root::
 
     python examples/lectures/s03/notebook_leak.py
 """

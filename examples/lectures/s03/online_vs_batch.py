@@ -7,7 +7,7 @@ asks during the day, and one call for all of them, as the weekly job does. It pr
 each path and checks that both gave the same probabilities. The times are the model calls only:
 no HTTP, no network, no feature look-ups.
 
-Run it from the repository root (a few seconds)::
+Run it from the repository root::
 
     python examples/lectures/s03/online_vs_batch.py
 """

@@ -2,7 +2,7 @@
 
 Trains three candidate models on the default data (as ``churn train`` would, without MLflow) and
 asks the registry's gate (``churn.registry.passes_gate``, the rules ``churn promote`` applies)
-about three situations. A few seconds on a laptop; nothing is written to disk.
+about three situations. Nothing is written to disk.
 
 Run it from the repository root::
 
