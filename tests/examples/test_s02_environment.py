@@ -156,7 +156,7 @@ def test_lockfile_summary(tmp_path):
 def test_venv_anatomy_prints_the_counts():
     result = subprocess.run([sys.executable, "examples/lectures/s02/venv_anatomy.py"], cwd=ROOT, capture_output=True,
                             text=True, check=True, timeout=120)
-    assert 'pip install -e ".[dev]"            17 direct requirements, 17 pinned with ==' in result.stdout
+    assert 'pip install -e ".[dev]"            18 direct requirements, 18 pinned with ==' in result.stdout
     assert 'pip install -e "./examples[test]"  17 direct requirements, 17 pinned with ==' in result.stdout
     assert "dependencies of dependencies: not pinned by this repository" in result.stdout
     assert "@marp-team/marp-cli 4.5.1, axe-core 4.14.1, mermaid 11.17.2" in result.stdout
@@ -178,3 +178,14 @@ def test_training_runs_on_the_cpu_in_seconds():
     peak = budget.peak_rss_mib()
     assert peak is None or 50 < peak < 4096
 
+
+
+def test_lecture_2_5_shows_the_extras_as_pyproject_declares_them():
+    """Lecture 2.5 quotes the course's extras; the quote must be the file's, pin for pin."""
+    import tomllib
+
+    page = next((ROOT / "docs" / "course" / "02-tools-and-setup").glob("2.5-*.md")).read_text(encoding="utf-8")
+    quoted = re.search(r'```toml title="pyproject.toml"\n(.*?)```', page, re.S)
+    assert quoted, "lecture 2.5 no longer quotes pyproject.toml's extras"
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert tomllib.loads(quoted.group(1))["project"]["optional-dependencies"] == declared["optional-dependencies"]

@@ -68,7 +68,7 @@ def report(config: ExperimentConfig,
            scores: tuple[np.ndarray, np.ndarray, dict[str, float], float] | None = None) -> list[str]:
     """The lines the lab prints: threshold-free metrics, the cost table and three threshold choices.
 
-    ``scores`` are :func:`held_out_scores` of ``config`` when already computed (tests reuse them).
+    ``scores`` are what ``held_out_scores(config)`` returns, when already computed (tests reuse them).
     """
     y_true, probability, metrics, ceiling = scores if scores is not None else held_out_scores(config)
     costs = config.costs
