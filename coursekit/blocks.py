@@ -9,6 +9,7 @@ exactly as written.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
@@ -37,6 +38,25 @@ class Block:
 
 def _indented(line: str) -> bool:
     return line.startswith(("    ", "\t"))
+
+
+def fence_roles(lines: Iterable[str]) -> Iterator[tuple[int, str, str]]:
+    """Yield (0-based index, line, role) of every line: ``"fence"`` for the opening or closing line of
+    a fenced code block, ``"code"`` for a line inside one, ``"text"`` for any other line."""
+    fence: str | None = None
+    for index, line in enumerate(lines):
+        if fence is None:
+            match = FENCE_OPEN.match(line)
+            if match:
+                fence = match.group("fence")
+            yield index, line, "fence" if match else "text"
+            continue
+        stripped = line.strip()
+        if stripped.startswith(fence) and stripped.strip(fence[0]) == "":
+            fence = None
+            yield index, line, "fence"
+        else:
+            yield index, line, "code"
 
 
 def _take_fence(lines: list[str], start: int) -> int:

@@ -24,12 +24,12 @@ from urllib.parse import unquote, urlsplit
 
 import markdown
 
+from coursekit.blocks import fence_roles
 from coursekit.problems import Problem
 
 if TYPE_CHECKING:
     from coursekit.course import Course
 
-FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 HEADING = re.compile(r"^\s*(#{1,6})\s+\S")
 CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 INLINE_LINK = re.compile(r"!?\[(?:[^\]\\]|\\.)*\]\(\s*(?P<target><[^>]*>|[^\s)]+)(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
@@ -54,18 +54,9 @@ class Anchors:
 
 def _prose_lines(text: str) -> Iterator[tuple[int, str, str]]:
     """Yield (0-based index, line, line with code spans blanked out) of every line outside fenced code."""
-    fence: str | None = None
-    for index, line in enumerate(text.splitlines()):
-        match = FENCE.match(line)
-        if fence is None and match:
-            fence = match.group(1)
-            continue
-        if fence is not None:
-            stripped = line.strip()
-            if stripped.startswith(fence) and stripped.strip(fence[0]) == "":
-                fence = None
-            continue
-        yield index, line, CODE_SPAN.sub(lambda span: " " * len(span.group(0)), line) if "`" in line else line
+    for index, line, role in fence_roles(text.splitlines()):
+        if role == "text":
+            yield index, line, CODE_SPAN.sub(lambda span: " " * len(span.group(0)), line) if "`" in line else line
 
 
 _TOC = markdown.Markdown(extensions=["toc", "attr_list"])

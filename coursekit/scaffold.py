@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from coursekit.blocks import FENCE_OPEN, HEADING
+from coursekit.blocks import HEADING, fence_roles
 from coursekit.frontmatter import Document, FrontMatterError, split_front_matter
 from coursekit.lectures import Lecture
 from coursekit.problems import Problem, display_path
@@ -40,17 +40,7 @@ def _short(text: str) -> str:
 
 def _prose(lines: list[str]) -> list[tuple[int, str]]:
     """(0-based index, normalised line) of every non-blank line of the template outside fenced code."""
-    kept, fence = [], None
-    for index, line in enumerate(lines):
-        match = FENCE_OPEN.match(line)
-        if fence is None and match:
-            fence = match.group("fence")
-        elif fence is not None:
-            if line.strip().startswith(fence) and line.strip().strip(fence[0]) == "":
-                fence = None
-        elif line.strip():
-            kept.append((index, _normal(line)))
-    return kept
+    return [(index, _normal(line)) for index, line, role in fence_roles(lines) if role == "text" and line.strip()]
 
 
 def lab_section(body: str) -> tuple[int, str, tuple[str, ...]] | None:
@@ -60,20 +50,13 @@ def lab_section(body: str) -> tuple[int, str, tuple[str, ...]] | None:
         return None
     lines = body.splitlines()
     start = body.count("\n", 0, heading.start())
-    end, fence = len(lines), None
+    end = len(lines)
     commands = []
-    for index in range(start + 1, len(lines)):
-        line = lines[index]
-        match = FENCE_OPEN.match(line)
-        if fence is None and match:
-            fence = match.group("fence")
-        elif fence is not None:
-            if line.strip().startswith(fence) and line.strip().strip(fence[0]) == "":
-                fence = None
-            elif line.strip():
-                commands.append(line.strip())
-        elif (heading := HEADING.match(line)) and len(heading.group("hashes")) <= 2:
-            end = index
+    for offset, line, role in fence_roles(lines[start + 1:]):
+        if role == "code" and line.strip():
+            commands.append(line.strip())
+        elif role == "text" and (heading := HEADING.match(line)) and len(heading.group("hashes")) <= 2:
+            end = start + 1 + offset
             break
     text = " ".join(" ".join(lines[start + 1:end]).split())
     return start, text, tuple(commands)
