@@ -78,11 +78,13 @@ def load_catalog(path: Path) -> Catalog:
     """
     shown = display_path(path, path.parent)
     try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise CourseError([Problem(shown, f"cannot read the course catalogue: {error.strerror}")]) from None
+    try:
+        data = load_yaml(text)
     except yaml.YAMLError as error:
-        raise CourseError([yaml_problem(shown, error)]) from None
+        raise CourseError([yaml_problem(shown, error, text)]) from None
     try:
         return Catalog.model_validate(data)
     except ValidationError as error:

@@ -112,10 +112,11 @@ def load_glossary(path: Path, root: Path, lecture_ids: set[str]) -> tuple[Glossa
     shown = display_path(path, root)
     if not path.exists():
         return Glossary([]), []
+    text = path.read_text(encoding="utf-8")
     try:
-        data, node = load_yaml_node(path.read_text(encoding="utf-8"))
+        data, node = load_yaml_node(text)
     except yaml.YAMLError as error:
-        return None, [yaml_problem(shown, error)]
+        return None, [yaml_problem(shown, error, text)]
     if not isinstance(data, dict) or not isinstance(data.get("terms"), list):
         return None, [Problem(shown, "expected a mapping with a 'terms:' list of {term, definition, aliases, lecture}",
                               1)]
