@@ -38,7 +38,8 @@ def run_churn(command: Sequence[str], subcommand: str, options: Sequence[str]) -
 
 def metrics_table(metrics: dict[str, float]) -> str:
     """A Markdown table of the held-out metrics that ``churn train`` printed."""
-    rows = [f"| {name} | {value:.4f} |" for name, value in metrics.items()]
+    rows = [f"| {name} | {value:.4f} |" if abs(value) < 100 else f"| {name} | {value:,.0f} |"
+            for name, value in metrics.items()]
     return "\n".join(["| metric | held-out value |", "|---|---|", *rows])
 
 
