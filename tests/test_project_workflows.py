@@ -426,6 +426,15 @@ def test_deploy_refuses_bad_arguments_with_a_message(overlay, tmp_path):
 
 
 @needs_kubectl
+def test_deploy_refuses_a_manifest_image_no_container_uses(overlay):
+    # kustomize itself ignores the mismatch: the old image would be applied and reported as deployed.
+    result = deploy("render", overlay, "ghcr.io/someone-else/churn-api", f"ghcr.io/acme/churn-api@{DIGEST}")
+    assert result.returncode == 2 and result.stdout == ""
+    assert "no container in" in result.stderr and "'ghcr.io/someone-else/churn-api'" in result.stderr
+    assert "CHURN_MANIFEST_IMAGE" in result.stderr
+
+
+@needs_kubectl
 @pytest.mark.parametrize("environment", ["staging", "production"])
 def test_deploy_renders_the_project_overlays(environment):
     overlay = ROOT / "examples" / "deploy" / "k8s" / "overlays" / environment

@@ -45,6 +45,13 @@ images:
     $pin
 YAML
   kubectl kustomize "$workdir" > "$workdir/rendered.yaml"
+  # kustomize skips an images: entry that matches no container without a word: refuse, or the old image
+  # would be applied and reported as the new one.
+  grep -qF "image: $image_ref" "$workdir/rendered.yaml" || {
+    echo "error: no container in $overlay uses the image '$manifest_image', so '$image_ref' pinned nothing;" \
+      "pass the image name the overlay's manifests render (variable CHURN_MANIFEST_IMAGE)" >&2
+    exit 2
+  }
 }
 
 # namespace/name of every Deployment in the rendered manifests, as the cluster knows them.
