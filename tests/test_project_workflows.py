@@ -294,6 +294,9 @@ command = sys.argv[1]
 open(os.environ["FAKE_LOG"], "a").write(" ".join(sys.argv[1:]) + "\\n")
 code = int(os.environ.get(f"FAKE_{command.upper()}_CODE", "0"))
 if command == "train" and code == 0:
+    # What MLflow writes to stdout when the run ends on a tracking server (a RestStore), before churn's JSON.
+    print("\U0001F3C3 View run bold-fox-1 at: https://mlflow.example/#/experiments/1/runs/abc")
+    print("\U0001F9EA View experiment at: https://mlflow.example/#/experiments/1")
     print(json.dumps({"run_id": "abc", "version": "7", "metrics": {"roc_auc": 0.86123, "pr_auc": 0.67}}))
 if command == "promote":
     print({0: "PROMOTED: challenger v7", 1: "NOT PROMOTED: challenger v7"}.get(code, ""))

@@ -6,7 +6,7 @@ Usage (in a GitHub Actions step)::
 
 Writes the metrics and the gate's verdict as Markdown to ``$GITHUB_STEP_SUMMARY`` and ``verdict`` and
 ``model_version`` to ``$GITHUB_OUTPUT`` (both skipped when unset, e.g. on a laptop). The tracking URI
-comes from the environment so it never appears in a command line or a log.
+comes from the environment (a secret), so it is never written in the workflow or the summary.
 
 Exit codes follow ``churn`` (examples/churn/cli.py): a refusal by the gate (``churn promote`` exit 1)
 is a verdict, not an error, so this script exits 0 with ``verdict=refused``; any other failure of
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -34,6 +35,12 @@ def run_churn(command: Sequence[str], subcommand: str, options: Sequence[str]) -
     """Run one ``churn`` subcommand; its stderr (MLflow's log, errors) goes straight to the job log."""
     return subprocess.run([*command, subcommand, *options], stdout=subprocess.PIPE, stderr=None, text=True,
                           check=False)
+
+
+def trained_model(stdout: str) -> dict:
+    """The JSON ``churn train`` prints last; with a tracking server MLflow prints "View run ... at" lines first."""
+    start = re.search(r"^\{", stdout, re.MULTILINE)
+    return json.loads(stdout[start.start():] if start else stdout)
 
 
 def metrics_table(metrics: dict[str, float]) -> str:
@@ -90,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return train.returncode
     try:
-        trained = json.loads(train.stdout)
+        trained = trained_model(train.stdout)
         if not {"run_id", "version", "metrics"} <= set(trained):
             raise KeyError("run_id, version or metrics")
     except (json.JSONDecodeError, KeyError, TypeError):
