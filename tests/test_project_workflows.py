@@ -260,6 +260,14 @@ def test_rollback_is_manual_only_and_redeploys_the_chosen_environment():
     assert delivery_groups == {"churn-deploy-staging", "churn-deploy-production"}
 
 
+@pytest.mark.parametrize("path", PROJECT_WORKFLOWS, ids=lambda path: path.name)
+def test_run_steps_use_an_explicit_bash_so_pipes_fail(path):
+    # Without shell: GitHub runs 'bash -e {0}': 'churn rollback | tee' would pass when churn exits 3.
+    workflow = yaml.safe_load(path.read_text())
+    assert workflow.get("defaults", {}).get("run", {}).get("shell") == "bash"
+    assert all("shell" not in step for job in workflow["jobs"].values() for step in job.get("steps", []))
+
+
 def test_the_commands_the_workflows_run_exist():
     from churn.cli import build_parser
 
