@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -206,6 +207,10 @@ def test_the_image_is_built_from_examples_with_sha_and_semver_tags_cache_and_pro
     assert build["context"] == "examples" and build["file"] == "examples/Dockerfile" and build["push"] is True
     assert build["cache-from"] == "type=gha" and build["cache-to"] == "type=gha,mode=max"
     assert build["provenance"] == "mode=max"
+    assert build["target"] == "registry"
+    dockerfile = ROOT / "examples" / "Dockerfile"
+    if dockerfile.exists():  # the image's files are added separately
+        assert re.search(r"^FROM \S+ AS registry$", dockerfile.read_text(), re.MULTILINE), "no 'registry' stage"
     tags = steps["docker/metadata-action"]["with"]["tags"]
     assert "type=sha" in tags and "type=semver,pattern={{version}}" in tags
     assert steps["docker/login-action"]["with"]["registry"] == "ghcr.io"
