@@ -28,8 +28,8 @@ new one. Then it deletes the rotated files beyond the newest ``backups`` and tho
 ``retention_days`` ago, so the log takes at most ``(backups + 1) * max_bytes`` on disk (a single
 request larger than ``max_bytes`` gets a file of its own). Rotation happens only in the writer
 thread and only between one queued request and the next, so a record, or a request's batch, is
-never split across files, lost or written twice. [`log_files`][churn.service.prediction_log.log_files]
-lists the rotated files and the live one in time order: what monitoring and erasure read.
+never split across files, lost or written twice. ``log_files`` lists the rotated files and the live
+one in time order: what monitoring, and the erasure that governance adds, must read.
 
 Why not ``logging.handlers``: ``RotatingFileHandler`` rotates by size only and
 ``TimedRotatingFileHandler`` by time only, and the size handler renames every backup on each
