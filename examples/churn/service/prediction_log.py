@@ -29,7 +29,9 @@ new one. Then it deletes the rotated files beyond the newest ``backups`` and tho
 request larger than ``max_bytes`` gets a file of its own). Rotation happens only in the writer
 thread and only between one queued request and the next, so a record, or a request's batch, is
 never split across files, lost or written twice. ``log_files`` lists the rotated files and the live
-one in time order: what monitoring, and the erasure that governance adds, must read.
+one in time order: what monitoring, and the erasure that governance adds, must read. One process
+per file: two processes rotating the same file would rename each other's live file, so several
+workers need one ``CHURN_PREDICTION_LOG`` each.
 
 Why not ``logging.handlers``: ``RotatingFileHandler`` rotates by size only and
 ``TimedRotatingFileHandler`` by time only, and the size handler renames every backup on each
