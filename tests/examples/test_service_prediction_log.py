@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -133,7 +134,7 @@ def test_no_backups_keeps_only_the_live_file(tmp_path):
 def test_a_new_utc_day_starts_a_new_file(tmp_path):
     path = tmp_path / "log.jsonl"
     clock = FakeClock(MIDNIGHT - timedelta(minutes=1))
-    log = PredictionLog(path, clock=clock)
+    log = PredictionLog(path, clock=clock, idle_seconds=0.01)
     log.start()
     append(log, "before")
     append(log, "still before")
@@ -237,3 +238,67 @@ def test_the_settings_give_the_log_its_documented_defaults(tmp_path):
 def test_a_bad_rotation_setting_names_its_variable(variable, value):
     with pytest.raises(SettingsError, match=rf"{variable}: .*'{value}'"):
         ServiceSettings.from_env({"CHURN_API_KEY": "k", variable: value})
+
+
+def wait_until(condition, seconds: float = 10.0) -> bool:
+    """Poll ``condition`` until it holds or ``seconds`` pass: waits for an event, asserts no duration."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_an_idle_writer_still_rotates_at_a_new_day_and_deletes_expired_files(tmp_path):
+    path = tmp_path / "log.jsonl"
+    expired = tmp_path / "log.2026-04-01T00-00-00.000000Z.jsonl"
+    clock = FakeClock(MIDNIGHT - timedelta(minutes=1))
+    log = PredictionLog(path, clock=clock, idle_seconds=0.01)
+    log.start()
+    append(log, "before midnight")
+    assert wait_until(lambda: path.stat().st_size > 0), "the writer wrote the request"
+    expired.write_text('{"old": true}\n')  # appears while the service runs, as if left by an earlier one
+    clock.now = MIDNIGHT + timedelta(minutes=1)  # then no request comes for the rest of the day
+    assert wait_until(lambda: len(log_files(path)) == 2 and not expired.exists())
+    log.close()
+    rotated, live = lines_by_file(path)
+    assert [line["request_id"] for line in rotated] == ["before midnight"]
+    assert live == []
+
+
+def test_a_failing_rename_loses_nothing_and_is_not_retried_on_every_request(tmp_path, monkeypatch, caplog):
+    attempts = []
+
+    def refuse(self, target):
+        attempts.append(target)
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "rename", refuse)
+    path = tmp_path / "log.jsonl"
+    log = PredictionLog(path, max_bytes=ONE_REQUEST_A_FILE, backups=100)  # about four 1-record requests a file
+    log.start()
+    for i in range(20):
+        append(log, f"r{i:02d}")
+    log.close()
+
+    assert log_files(path) == [path]
+    assert [line["request_id"] for line in lines_by_file(path)[0]] == [f"r{i:02d}" for i in range(20)]
+    assert 1 <= len(attempts) <= 5, "retried after another max_bytes, not for each of the 16 later requests"
+    assert "could not rotate" in caplog.text
+
+
+def test_an_unreadable_folder_keeps_the_writer_alive(tmp_path, monkeypatch, caplog):
+    def unreadable(folder):
+        raise PermissionError(13, "Permission denied", str(folder))
+
+    monkeypatch.setattr(prediction_log_module.os, "listdir", unreadable)
+    path = tmp_path / "log.jsonl"
+    log = PredictionLog(path, max_bytes=ONE_REQUEST_A_FILE)
+    log.start()
+    for i in range(10):
+        append(log, f"r{i}")
+    log.close()
+    monkeypatch.undo()
+    assert [line["request_id"] for lines in lines_by_file(path) for line in lines] == [f"r{i}" for i in range(10)]
+    assert "could not list the rotated prediction logs" in caplog.text

@@ -5,8 +5,9 @@ One line per scored customer::
     {"time": "2026-05-04T09:12:03.512+00:00", "request_id": "1f3c...", "model_version": "3",
      "input": {...the 20 fields...}, "output": {"churn_probability": 0.62, "churn": true}}
 
-The ``input`` is the request as the caller sent it, ``customerID`` included: the log is personal
-data, and it is kept only as long as rotation and retention (below) allow.
+The ``input`` is the validated request (optional fields the caller left out filled with their
+defaults), ``customerID`` included: the log is personal data, and it is kept only as long as
+rotation and retention (below) allow.
 
 Requests are handled concurrently, and two writers appending to one file can interleave or lose
 lines. So request handlers never touch the file: they format their lines and put them on a
@@ -25,8 +26,12 @@ it past ``max_bytes`` or if they are from a later UTC day than the file's last l
 comes first: it closes the file, renames it to ``<stem>.<UTC time of rotation><suffix>``
 (``prediction_log.2026-05-05T00-00-03.512000Z.jsonl``, names that sort in time order) and opens a
 new one. Then it deletes the rotated files beyond the newest ``backups`` and those rotated more than
-``retention_days`` ago, so the log takes at most ``(backups + 1) * max_bytes`` on disk (a single
-request larger than ``max_bytes`` gets a file of its own). Rotation happens only in the writer
+``retention_days`` ago. An idle writer wakes every ``idle_seconds`` to do the same, so a quiet day
+still starts a new file and expired files go without waiting for traffic. The log takes at most
+``(backups + 1) * max_bytes`` on disk as long as no single request's lines exceed ``max_bytes``:
+such a request gets a file of its own (the default 4 MB body limit rules it out for the default
+100 MB). A failed rename is logged and retried after another ``max_bytes``, not on every request;
+while it fails, the live file grows past the bound. Rotation happens only in the writer
 thread and only between one queued request and the next, so a record, or a request's batch, is
 never split across files, lost or written twice. ``log_files`` lists the rotated files and the live
 one in time order: what monitoring, and the erasure that governance adds, must read. One process
@@ -63,6 +68,7 @@ logger = logging.getLogger("churn.service.prediction_log")
 DEFAULT_MAX_BYTES = 100_000_000
 DEFAULT_BACKUPS = 20
 DEFAULT_RETENTION_DAYS = 14
+IDLE_SECONDS = 60.0
 
 _STOP = object()
 _STAMP = "%Y-%m-%dT%H-%M-%S.%fZ"  # fixed width, no colons: sorts in time order, valid on every file system
@@ -84,13 +90,15 @@ class PredictionLog:
         backups: Keep at most this many rotated files, deleting the oldest.
         retention_days: Delete rotated files rotated longer ago than this.
         clock: Returns the current UTC time; tests pass a fake one to cross a day without waiting.
+        idle_seconds: With nothing to write for this long, rotate at a new day and delete expired files anyway.
     """
 
     def __init__(self, path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES, backups: int = DEFAULT_BACKUPS,
-                 retention_days: int = DEFAULT_RETENTION_DAYS, clock: Callable[[], datetime] = utc_now) -> None:
+                 retention_days: int = DEFAULT_RETENTION_DAYS, clock: Callable[[], datetime] = utc_now,
+                 idle_seconds: float = IDLE_SECONDS) -> None:
         self.path = Path(path)
         self.max_bytes, self.backups, self.retention_days = max_bytes, backups, retention_days
-        self._clock = clock
+        self._clock, self._idle_seconds = clock, idle_seconds
         self._queue: queue.Queue[Any] = queue.Queue()  # (time, bytes to append), or _STOP
         self._thread = threading.Thread(target=self._write_forever, name="prediction-log", daemon=True)
         self._size, self._day, self._rotates = 0, date.min, True
@@ -111,14 +119,22 @@ class PredictionLog:
             logger.exception("could not flush the last predictions to %s", self.path)
 
     def _write_forever(self) -> None:
-        while (item := self._queue.get()) is not _STOP:
-            time, lines = item
+        while (item := self._next()) is not _STOP:
+            time, lines = item  # no lines: the writer was idle
             if self._rotates and self._size and (self._size + len(lines) > self.max_bytes or time.date() > self._day):
                 self._rotate(time)
+            elif self._rotates and not lines:
+                self._delete_expired(time)
             self._write(time, lines)
             if self._queue.empty():
                 self._flush()  # one flush per burst of requests, not per line
 # --8<-- [end:prediction_log]
+
+    def _next(self) -> Any:
+        try:
+            return self._queue.get(timeout=self._idle_seconds)
+        except queue.Empty:
+            return self._clock(), b""
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> PredictionLog:
@@ -164,12 +180,16 @@ class PredictionLog:
         try:
             self._file.close()
             self.path.rename(self._rotated_path(now))
+            renamed = True
         except OSError:
             logger.exception("could not rotate %s; writing on to it", self.path)
+            renamed = False
         try:
             self._open()
         except OSError:
             logger.exception("could not reopen %s after rotating it", self.path)
+        if not renamed:
+            self._size = 0  # try again after another max_bytes (or day), not on every request
         self._delete_expired(now)
 
     def _rotated_path(self, now: datetime) -> Path:
@@ -179,7 +199,11 @@ class PredictionLog:
         return self.path.with_name(f"{self.path.stem}.{now.strftime(_STAMP)}{self.path.suffix}")
 
     def _delete_expired(self, now: datetime) -> None:
-        rotated = rotated_files(self.path)
+        try:
+            rotated = rotated_files(self.path)
+        except OSError:  # the folder is unreadable: say so, keep the writer alive
+            logger.exception("could not list the rotated prediction logs next to %s", self.path)
+            return
         too_old = now - timedelta(days=self.retention_days)
         for index, (rotated_at, file) in enumerate(rotated):
             if index < len(rotated) - self.backups or rotated_at < too_old:
