@@ -93,7 +93,7 @@ def build_lifespan(service: Service, load: PredictorLoader) -> Callable[[FastAPI
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        service.prediction_log = PredictionLog(service.settings.prediction_log)
+        service.prediction_log = PredictionLog.from_settings(service.settings)  # rotated and pruned as it grows
         service.prediction_log.start()
         loading = asyncio.create_task(load_until_ready(service, load), name="load-model")
         try:

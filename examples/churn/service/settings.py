@@ -7,6 +7,9 @@ code, and the service refuses to start without one rather than serving predictio
 |---|---|---|
 | ``CHURN_API_KEY`` | (required) | the key clients send in the ``X-API-Key`` header |
 | ``CHURN_PREDICTION_LOG`` | ``prediction_log.jsonl`` | JSON-lines file every prediction is appended to |
+| ``CHURN_PREDICTION_LOG_MAX_BYTES`` | ``100000000`` | rotate the log before it passes this size, and every UTC day |
+| ``CHURN_PREDICTION_LOG_BACKUPS`` | ``20`` | rotated files kept, oldest deleted first: at most 21 x 100 MB = 2.1 GB |
+| ``CHURN_PREDICTION_LOG_RETENTION_DAYS`` | ``14`` | rotated files older than this are deleted (customer data) |
 | ``CHURN_MAX_BATCH`` | ``1000`` | most customers in one ``POST /predict/batch`` |
 | ``CHURN_MAX_BODY_BYTES`` | ``4000000`` | larger request bodies get 413 before they are parsed |
 | ``CHURN_BATCH_WINDOW_MS`` | ``2`` | micro-batching window for ``/predict``; ``0`` scores each call on its own |
@@ -34,6 +37,9 @@ class SettingsError(ValueError):
 ENVIRONMENT_VARIABLES = {
     "api_key": "CHURN_API_KEY",
     "prediction_log": "CHURN_PREDICTION_LOG",
+    "prediction_log_max_bytes": "CHURN_PREDICTION_LOG_MAX_BYTES",
+    "prediction_log_backups": "CHURN_PREDICTION_LOG_BACKUPS",
+    "prediction_log_retention_days": "CHURN_PREDICTION_LOG_RETENTION_DAYS",
     "max_batch": "CHURN_MAX_BATCH",
     "max_body_bytes": "CHURN_MAX_BODY_BYTES",
     "batch_window_ms": "CHURN_BATCH_WINDOW_MS",
@@ -53,6 +59,9 @@ class ServiceSettings(BaseModel):
 
     api_key: SecretStr = Field(min_length=1, description="the key clients send in X-API-Key")
     prediction_log: Path = Path("prediction_log.jsonl")
+    prediction_log_max_bytes: int = Field(default=100_000_000, ge=1_000)
+    prediction_log_backups: int = Field(default=20, ge=0)
+    prediction_log_retention_days: int = Field(default=14, ge=1)
     max_batch: int = Field(default=1000, ge=1)
     max_body_bytes: int = Field(default=4_000_000, ge=1_000)
     batch_window_ms: float = Field(default=2.0, ge=0, le=1000)
