@@ -138,12 +138,21 @@ def test_bad_customer_is_a_422_naming_the_field(client, case):
 
 
 @pytest.mark.parametrize("path", ["/predict", "/predict/batch"])
-@pytest.mark.parametrize("raw", [b"{bad json", b'{"tenure": 1,}', b"\xff\xfe", b"NaN-ish"])
-def test_invalid_json_is_a_400(client, path, raw):
+@pytest.mark.parametrize("raw, reason, column", [
+    (b"{bad json", "key must be a string", 2),
+    (b'{"tenure": 1,}', "trailing comma", 14),
+    (b"\xff\xfe", "expected value", 1),
+    (b"NaN-ish", "trailing characters", 4),
+    (b'{"customerID": "\xff\xfe"}', "invalid unicode code point", 17),
+    (b'{"tenure": ' + b"9" * 5000 + b"}", "number out of range", 4313),
+    (b"[" * 5000 + b"]" * 5000, "recursion limit exceeded", 202),
+])
+def test_invalid_json_is_a_400_with_line_and_column(client, path, raw, reason, column):
     response = client.post(path, content=raw, headers={**AUTH, "Content-Type": "application/json"})
     assert response.status_code == 400, response.text
-    assert response.json()["detail"].startswith("body is not valid JSON")
-    assert response.json()["errors"][0]["field"] == "body"
+    assert response.json()["detail"] == f"body is not valid JSON: {reason} at line 1 column {column}"
+    assert response.json()["errors"] == [{"field": "body", "message": f"{reason} at line 1 column {column}",
+                                          "type": "json_invalid", "line": 1, "column": column}]
 
 
 @pytest.mark.parametrize("path", ["/predict", "/predict/batch"])
@@ -153,13 +162,14 @@ def test_missing_body_is_a_4xx(client, path):
     assert "body" in response.json()["detail"]
 
 
-def test_not_json_content_type_is_a_4xx(client):
-    single = client.post("/predict", content=json.dumps(customer()), headers={**AUTH, "Content-Type": "text/plain"})
-    assert single.status_code == 422
-    batch = client.post("/predict/batch", content=json.dumps({"customers": [customer()]}),
-                        headers={**AUTH, "Content-Type": "text/plain"})
-    assert batch.status_code == 415
-    assert "application/json" in batch.json()["detail"]
+@pytest.mark.parametrize("path, body", [("/predict", customer()), ("/predict/batch", {"customers": [customer()]})])
+@pytest.mark.parametrize("content_type", ["text/plain", None, "application/x-www-form-urlencoded"])
+def test_a_body_not_sent_as_json_is_a_415(client, path, body, content_type):
+    headers = {**AUTH, "Content-Type": content_type} if content_type else AUTH
+    response = client.post(path, content=json.dumps(body), headers=headers)
+    assert response.status_code == 415, response.text
+    assert response.json()["detail"] == ("send the body as JSON with Content-Type: application/json "
+                                         f"(got {content_type or ''!r})")
 
 
 def test_a_number_with_one_bound_still_refuses_nan_and_infinity():
@@ -173,20 +183,48 @@ def test_a_number_with_one_bound_still_refuses_nan_and_infinity():
             adapter.validate_python(value)
 
 
-def test_nan_and_infinity_are_refused(client):
-    for literal in (b"NaN", b"Infinity", b"-Infinity"):
-        raw = json.dumps(customer(MonthlyCharges=1.0)).replace("1.0", literal.decode()).encode()
-        response = client.post("/predict", content=raw, headers={**AUTH, "Content-Type": "application/json"})
-        assert response.status_code == 422, (literal, response.text)
-        assert "MonthlyCharges" in response.json()["detail"]
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize("field", ["MonthlyCharges", "TotalCharges"])
+def test_nan_and_infinity_are_refused_as_not_finite(client, literal, field):
+    raw = json.dumps(customer(**{field: 1.25})).replace("1.25", literal).encode()
+    response = client.post("/predict", content=raw, headers={**AUTH, "Content-Type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == f"invalid request: {field}: Input should be a finite number"
+    batch = b'{"customers": [' + raw + b"]}"
+    response = client.post("/predict/batch", content=batch, headers={**AUTH, "Content-Type": "application/json"})
+    assert response.json()["detail"] == f"invalid request: customers.0.{field}: Input should be a finite number"
 
 
-@pytest.mark.parametrize("customers, message", [([], "at least 1"), ([customer()] * (MAX_BATCH + 1), "at most 5")])
+def test_a_customer_id_with_arabic_indic_digits_is_refused(client, predictor):
+    response = client.post("/predict", json=customer(customerID="\u0667\u0665\u0669\u0660-VHVEG"), headers=AUTH)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "customerID"
+    assert predictor.batch_sizes == [], "nothing scored"
+
+
+@pytest.mark.parametrize("customers, message", [([], "at least 1"), ([customer()] * (MAX_BATCH + 1), "at most 5"),
+                                               ([{}] * (MAX_BATCH + 1), "at most 5 items, not 6"),
+                                               ([0] * 1000, "at most 5 items, not 1000")])
 def test_empty_or_oversized_batch_is_a_422(client, customers, message):
     response = client.post("/predict/batch", json={"customers": customers}, headers=AUTH)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "customers"
     assert message in response.json()["detail"]
+
+
+def test_an_oversized_batch_is_refused_before_its_rows_are_validated(client):
+    rows = [customer(tenure=999)] * (MAX_BATCH + 1)  # every row invalid: validating them would name each one
+    response = client.post("/predict/batch", json={"customers": rows}, headers=AUTH)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "customers", "message": "List should have at most 5 items, not 6",
+                                          "type": "too_long"}]
+
+
+def test_an_allowed_batch_with_nested_objects_is_validated_row_by_row(client):
+    rows = [customer(tenure={"a": {}}) for _ in range(MAX_BATCH)]  # many braces, but only 5 customers
+    response = client.post("/predict/batch", json={"customers": rows}, headers=AUTH)
+    assert response.status_code == 422
+    assert [error["field"] for error in response.json()["errors"]] == [f"customers.{i}.tenure" for i in range(5)]
 
 
 def test_batch_without_the_customers_key_is_a_422(client):
