@@ -12,8 +12,10 @@ from typing import Annotated
 import pytest
 from churn.contract import Column
 from churn.service.app import champion_loader, create_app
+from churn.service.routes import refuse_oversized_batch
 from churn.service.schemas import EXAMPLE_CUSTOMER, CustomerRequest, field_from_column
 from churn.service.settings import ServiceSettings, SettingsError
+from fastapi.exceptions import RequestValidationError
 from fastapi.testclient import TestClient
 
 from tests.examples.service_fakes import FakePredictor, fake_probability
@@ -213,7 +215,7 @@ def test_empty_or_oversized_batch_is_a_422(client, customers, message):
 
 
 def test_an_oversized_batch_is_refused_before_its_rows_are_validated(client):
-    rows = [customer(tenure=999)] * (MAX_BATCH + 1)  # every row invalid: validating them would name each one
+    rows = [customer(tenure=999)] * (MAX_BATCH + 1)
     response = client.post("/predict/batch", json={"customers": rows}, headers=AUTH)
     assert response.status_code == 422
     assert response.json()["errors"] == [{"field": "customers", "message": "List should have at most 5 items, not 6",
@@ -225,6 +227,64 @@ def test_an_allowed_batch_with_nested_objects_is_validated_row_by_row(client):
     response = client.post("/predict/batch", json={"customers": rows}, headers=AUTH)
     assert response.status_code == 422
     assert [error["field"] for error in response.json()["errors"]] == [f"customers.{i}.tenure" for i in range(5)]
+
+
+# The byte-count pre-check of refuse_oversized_batch may overcount (braces and commas in strings,
+# nested objects, pretty-printing) but must never refuse an allowed batch nor let more than
+# MAX_BATCH objects through to validation. Pydantic's own too_long says "after validation", the
+# pre-check's does not, which tells the two apart.
+def oversized_message(customers: int) -> str:
+    return f"List should have at most {MAX_BATCH} items, not {customers}"
+
+
+def refusal(body: bytes) -> str | None:
+    """The message of refuse_oversized_batch for ``body``, or None when it lets the body through."""
+    try:
+        refuse_oversized_batch(body, MAX_BATCH)
+    except RequestValidationError as error:
+        return error.errors()[0]["msg"]
+    return None
+
+
+@pytest.mark.parametrize("body", [
+    json.dumps({"customers": [customer(customerID="{{{,,,}}}" * 50)] * MAX_BATCH}).encode(),  # braces in strings
+    json.dumps({"customers": [customer(tenure={"a": [{}, {}], "b": ","})] * MAX_BATCH}).encode(),  # nested
+    json.dumps({"customers": [customer()] * MAX_BATCH}, indent=4).encode(),  # pretty-printed
+    json.dumps({"customers": [customer(customerID="{" * 10)] * MAX_BATCH}, ensure_ascii=True).encode(),
+    ('{"customers": [' + ", ".join(['{"\u007b,": "\u007d,"}'] * MAX_BATCH) + "]}").encode(),  # escapes
+    json.dumps({"{,": "{,,," * 100, "customers": [customer()] * MAX_BATCH}).encode(),  # another key
+    json.dumps([customer()] * (MAX_BATCH + 1)).encode(),  # not the batch shape: validation says so
+    json.dumps({"customers": {str(i): {} for i in range(MAX_BATCH + 1)}}).encode(),  # not a list
+    b'{"customers": [' + b"{}," * (MAX_BATCH + 1) + b"",  # broken JSON: validation names the syntax error
+])
+def test_the_oversize_pre_check_lets_every_allowed_or_unparsable_body_through(body):
+    assert refusal(body) is None
+
+
+@pytest.mark.parametrize("body", [
+    json.dumps({"customers": [customer()] * (MAX_BATCH + 1)}).encode(),
+    json.dumps({"customers": [customer()] * (MAX_BATCH + 1)}, indent=2).encode(),
+    json.dumps({"customers": [{}] * (MAX_BATCH + 1)}, separators=(",", ":")).encode(),
+    json.dumps({"customers": [customer(customerID="}}}}")] * (MAX_BATCH + 1)}).encode(),  # closing braces only
+    json.dumps({"customers": [customer()] * (MAX_BATCH + 1), "customers_again": []}).encode(),
+])
+def test_the_oversize_pre_check_refuses_more_objects_than_the_limit(body):
+    assert refusal(body) == oversized_message(MAX_BATCH + 1)
+
+
+def test_a_full_allowed_batch_is_never_parsed_by_the_pre_check(monkeypatch):
+    monkeypatch.setattr("churn.service.routes.from_json", lambda body: pytest.fail("parsed an allowed batch"))
+    full = customer(TotalCharges=29.85)  # every field, the most commas a row can have
+    assert len(full) == len(CustomerRequest.model_fields)
+    for separators in ((",", ":"), (", ", ": ")):
+        assert refusal(json.dumps({"customers": [full] * MAX_BATCH}, separators=separators).encode()) is None
+
+
+def test_an_oversized_batch_of_non_objects_gets_pydantics_too_long(client):
+    response = client.post("/predict/batch", json={"customers": [None] * (MAX_BATCH + 1)}, headers=AUTH)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "customers", "type": "too_long", "message":
+                                          f"List should have at most {MAX_BATCH} items after validation, not 6"}]
 
 
 def test_batch_without_the_customers_key_is_a_422(client):

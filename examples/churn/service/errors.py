@@ -54,12 +54,8 @@ async def on_validation_error(request: Request, error: RequestValidationError) -
     if syntax is not None:  # pydantic's parser: "key must be a string at line 1 column 2"
         reason = str(syntax.get("ctx", {}).get("error", syntax["msg"]))
         entry: dict[str, Any] = {"field": "body", "message": reason, "type": "json_invalid"}
-        position = JSON_POSITION.search(reason)
-        if position:
+        if position := JSON_POSITION.search(reason):
             entry |= {"line": int(position["line"]), "column": int(position["column"])}
-        elif isinstance(syntax["loc"][-1], int):  # FastAPI's json.loads: a character offset
-            entry |= {"character": syntax["loc"][-1]}
-            reason += f" at character {syntax['loc'][-1]}"
         return error_response(request, status.HTTP_400_BAD_REQUEST, f"body is not valid JSON: {reason}", [entry])
     errors = [{"field": field_name(issue["loc"]), "message": issue["msg"], "type": issue["type"]} for issue in issues]
     shown = "; ".join(f"{entry['field']}: {entry['message']}" for entry in errors[:MAX_ERRORS_IN_DETAIL])

@@ -128,11 +128,14 @@ def validate_json(body: bytes, adapter: TypeAdapter[Any]) -> Any:
 def refuse_oversized_batch(body: bytes, max_batch: int) -> None:
     """422 for more than ``max_batch`` customers, before a single row is validated.
 
-    Validating 7,043 rows only to say "at most 1,000" took 93 ms. Counting is cheap: an array of
-    n elements holds n objects (each opens with ``{``) or n - 1 commas, so a body with at most
-    ``max_batch + 1`` braces and no more commas than ``max_batch`` full rows can have cannot be too
-    long (0.3 ms for 1,000 rows). Only a body beyond that is parsed, without validation (22 ms
-    for 7,043 rows), to count its customers exactly.
+    Pydantic checks a list's ``max_length`` only after validating the items: 7,043 valid rows took
+    93 ms to be told "at most 1,000". Counting bytes is cheap (0.3 ms for 1,000 rows) and can only
+    overcount: every object opens with a literal ``{`` (braces inside strings only add to the
+    count), so a body with at most ``max_batch + 1`` braces holds at most ``max_batch`` customers
+    that are objects. Other values are invalid rows, which pydantic refuses cheaply in an oversized
+    list (19,000 ``null`` rows got their ``too_long`` in 2 ms), and the comma count caps how many
+    of them can get past. Only a body beyond the counts is parsed, without validation (22 ms for
+    7,043 rows), to count its customers exactly; a valid batch of ``max_batch`` rows never is.
     """
     if body.count(b"{") <= max_batch + 1 and body.count(b",") <= max_batch * COMMAS_PER_ROW:
         return
