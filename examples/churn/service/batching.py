@@ -31,7 +31,8 @@ The table was measured with a fixed window, which every request waited for, and 
 a quiet service slower: at one client 106-154 req/s (p50 4.5-5.3 ms) against 338-534 req/s
 (p50 1.3-1.6 ms) with batching off. Since the window applies only while the model is busy, one
 client gets the same p50 as without batching (ONNX: 0.73 against 0.81 ms) and 8 clients keep
-the gain (1,797 against 1,550 req/s; the bare endpoint did 4,587 in the same run).
+the gain (1,797 against 1,550 req/s; the bare endpoint did 4,587 in the same run of
+``.venv/bin/python benchmarks/serving.py``).
 
 The model runs in a worker thread (``in_thread=True``): with the 8 ms fake that served 506 req/s
 against 430 on the event loop, because the loop can read the next requests while the model

@@ -22,12 +22,16 @@ taking turns with everybody else (without the limit, batches got 2-3x the throug
 ``/predict`` calls fell to 53-97 req/s, p50 72-131 ms, against 147-252 req/s, p50 28-50 ms, with
 it; four short runs each). The loop keeps reading requests; ONNX Runtime releases the GIL
 while it computes, and the pure-Python parts lose the GIL to the loop at least every 5 ms (the
-interpreter's switch interval). Measured with ``benchmarks/serving.py`` (4 batch + 8 single
-clients + a ``/health`` probe) on the 2-CPU VM while other jobs kept its load average at 5-10:
-``/health`` p99 32-45 ms (p50 1.2-3.8 ms) in three runs instead of 287 ms, single ``/predict``
-p99 120-139 ms instead of 600 ms, still above its 50 ms target on that busy machine. Validating
-on the loop and only scoring in the thread was worse (``/health`` p99 52-210 ms in four short
-runs): a 4 ms validation holds the loop outright, where a thread has to hand the GIL back.
+interpreter's switch interval). Measured with ``.venv/bin/python benchmarks/serving.py``, its
+mixed-load rows (4 batch + 8 single clients + a ``/health`` probe), on the 2-CPU VM while other
+jobs kept its load average at 5-10: ``/health`` p99 32-45 ms (p50 1.2-3.8 ms) in three runs
+instead of 287 ms, single ``/predict`` p99 120-139 ms instead of 600 ms, still above its 50 ms
+target on that busy machine. Validating on the loop and only scoring in the thread was worse
+(``/health`` p99 52-210 ms in four short runs): a 4 ms validation holds the loop outright, where
+a thread has to hand the GIL back.
+The semaphore's queue has no bound of its own: every waiting batch keeps its body (at most
+``CHURN_MAX_BODY_BYTES``) in memory until its turn, so a flood of batches is limited only by the
+number of connections the server accepts.
 
 An oversized batch is refused before a single row is validated (``refuse_oversized_batch``):
 7,043 rows got their 422 after 130-180 ms of validation, now after 26-41 ms end to end.
