@@ -287,6 +287,49 @@ def test_an_oversized_batch_of_non_objects_gets_pydantics_too_long(client):
                                           f"List should have at most {MAX_BATCH} items after validation, not 6"}]
 
 
+class OverlapDetector(FakePredictor):
+    """A fake that, in its first call, waits a while for a second call to start (a batch scored alongside)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running = 0
+        self.most_at_once = 0
+        self.lock = threading.Lock()
+        self.second_call = threading.Event()
+
+    def predict_records(self, records):
+        with self.lock:
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+            first = self.running == 1 and not self.batch_sizes
+            if self.running > 1:
+                self.second_call.set()
+        if first:
+            self.second_call.wait(0.3)  # returns at once if a second batch is scored meanwhile
+        try:
+            return super().predict_records(records)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def test_concurrent_batches_are_scored_one_at_a_time(tmp_path):
+    overlap = OverlapDetector()
+    with TestClient(create_app(settings_for(tmp_path), lambda: overlap)) as test_client:
+        wait_ready(test_client)
+        answers: list[int] = []
+        posts = [threading.Thread(target=lambda: answers.append(test_client.post(
+            "/predict/batch", json={"customers": [customer()] * MAX_BATCH}, headers=AUTH).status_code))
+            for _ in range(3)]
+        for post in posts:
+            post.start()
+        for post in posts:
+            post.join()
+    assert answers == [200, 200, 200]
+    assert overlap.batch_sizes == [MAX_BATCH] * 3
+    assert overlap.most_at_once == 1, "a second batch was scored while the first one was"
+
+
 def test_batch_without_the_customers_key_is_a_422(client):
     response = client.post("/predict/batch", json={"people": [customer()]}, headers=AUTH)
     assert response.status_code == 422
