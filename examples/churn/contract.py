@@ -84,7 +84,7 @@ ID_COLUMN = "customerID"
 TARGET_COLUMN = "Churn"
 # --8<-- [end:contract]
 
-CUSTOMER_ID_PATTERN = re.compile(r"^\d{4}-[A-Z]{5}$")
+CUSTOMER_ID_PATTERN = re.compile(r"^[0-9]{4}-[A-Z]{5}$")  # [0-9], not \d: no Arabic-Indic digits
 _BY_NAME: dict[str, Column] = {column.name: column for column in CUSTOMER_CONTRACT}
 
 

@@ -12,8 +12,10 @@ from typing import Annotated
 import pytest
 from churn.contract import Column
 from churn.service.app import champion_loader, create_app
+from churn.service.routes import refuse_oversized_batch
 from churn.service.schemas import EXAMPLE_CUSTOMER, CustomerRequest, field_from_column
 from churn.service.settings import ServiceSettings, SettingsError
+from fastapi.exceptions import RequestValidationError
 from fastapi.testclient import TestClient
 
 from tests.examples.service_fakes import FakePredictor, fake_probability
@@ -138,12 +140,21 @@ def test_bad_customer_is_a_422_naming_the_field(client, case):
 
 
 @pytest.mark.parametrize("path", ["/predict", "/predict/batch"])
-@pytest.mark.parametrize("raw", [b"{bad json", b'{"tenure": 1,}', b"\xff\xfe", b"NaN-ish"])
-def test_invalid_json_is_a_400(client, path, raw):
+@pytest.mark.parametrize("raw, reason, column", [
+    (b"{bad json", "key must be a string", 2),
+    (b'{"tenure": 1,}', "trailing comma", 14),
+    (b"\xff\xfe", "expected value", 1),
+    (b"NaN-ish", "trailing characters", 4),
+    (b'{"customerID": "\xff\xfe"}', "invalid unicode code point", 17),
+    (b'{"tenure": ' + b"9" * 5000 + b"}", "number out of range", 4313),
+    (b"[" * 5000 + b"]" * 5000, "recursion limit exceeded", 202),
+])
+def test_invalid_json_is_a_400_with_line_and_column(client, path, raw, reason, column):
     response = client.post(path, content=raw, headers={**AUTH, "Content-Type": "application/json"})
     assert response.status_code == 400, response.text
-    assert response.json()["detail"].startswith("body is not valid JSON")
-    assert response.json()["errors"][0]["field"] == "body"
+    assert response.json()["detail"] == f"body is not valid JSON: {reason} at line 1 column {column}"
+    assert response.json()["errors"] == [{"field": "body", "message": f"{reason} at line 1 column {column}",
+                                          "type": "json_invalid", "line": 1, "column": column}]
 
 
 @pytest.mark.parametrize("path", ["/predict", "/predict/batch"])
@@ -153,13 +164,14 @@ def test_missing_body_is_a_4xx(client, path):
     assert "body" in response.json()["detail"]
 
 
-def test_not_json_content_type_is_a_4xx(client):
-    single = client.post("/predict", content=json.dumps(customer()), headers={**AUTH, "Content-Type": "text/plain"})
-    assert single.status_code == 422
-    batch = client.post("/predict/batch", content=json.dumps({"customers": [customer()]}),
-                        headers={**AUTH, "Content-Type": "text/plain"})
-    assert batch.status_code == 415
-    assert "application/json" in batch.json()["detail"]
+@pytest.mark.parametrize("path, body", [("/predict", customer()), ("/predict/batch", {"customers": [customer()]})])
+@pytest.mark.parametrize("content_type", ["text/plain", None, "application/x-www-form-urlencoded"])
+def test_a_body_not_sent_as_json_is_a_415(client, path, body, content_type):
+    headers = {**AUTH, "Content-Type": content_type} if content_type else AUTH
+    response = client.post(path, content=json.dumps(body), headers=headers)
+    assert response.status_code == 415, response.text
+    assert response.json()["detail"] == ("send the body as JSON with Content-Type: application/json "
+                                         f"(got {content_type or ''!r})")
 
 
 def test_a_number_with_one_bound_still_refuses_nan_and_infinity():
@@ -173,20 +185,149 @@ def test_a_number_with_one_bound_still_refuses_nan_and_infinity():
             adapter.validate_python(value)
 
 
-def test_nan_and_infinity_are_refused(client):
-    for literal in (b"NaN", b"Infinity", b"-Infinity"):
-        raw = json.dumps(customer(MonthlyCharges=1.0)).replace("1.0", literal.decode()).encode()
-        response = client.post("/predict", content=raw, headers={**AUTH, "Content-Type": "application/json"})
-        assert response.status_code == 422, (literal, response.text)
-        assert "MonthlyCharges" in response.json()["detail"]
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize("field", ["MonthlyCharges", "TotalCharges"])
+def test_nan_and_infinity_are_refused_as_not_finite(client, literal, field):
+    raw = json.dumps(customer(**{field: 1.25})).replace("1.25", literal).encode()
+    response = client.post("/predict", content=raw, headers={**AUTH, "Content-Type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == f"invalid request: {field}: Input should be a finite number"
+    batch = b'{"customers": [' + raw + b"]}"
+    response = client.post("/predict/batch", content=batch, headers={**AUTH, "Content-Type": "application/json"})
+    assert response.json()["detail"] == f"invalid request: customers.0.{field}: Input should be a finite number"
 
 
-@pytest.mark.parametrize("customers, message", [([], "at least 1"), ([customer()] * (MAX_BATCH + 1), "at most 5")])
+def test_a_customer_id_with_arabic_indic_digits_is_refused(client, predictor):
+    response = client.post("/predict", json=customer(customerID="\u0667\u0665\u0669\u0660-VHVEG"), headers=AUTH)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "customerID"
+    assert predictor.batch_sizes == [], "nothing scored"
+
+
+@pytest.mark.parametrize("customers, message", [([], "at least 1"), ([customer()] * (MAX_BATCH + 1), "at most 5"),
+                                               ([{}] * (MAX_BATCH + 1), "at most 5 items, not 6"),
+                                               ([0] * 1000, "at most 5 items, not 1000")])
 def test_empty_or_oversized_batch_is_a_422(client, customers, message):
     response = client.post("/predict/batch", json={"customers": customers}, headers=AUTH)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "customers"
     assert message in response.json()["detail"]
+
+
+def test_an_oversized_batch_is_refused_before_its_rows_are_validated(client):
+    rows = [customer(tenure=999)] * (MAX_BATCH + 1)
+    response = client.post("/predict/batch", json={"customers": rows}, headers=AUTH)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "customers", "message": "List should have at most 5 items, not 6",
+                                          "type": "too_long"}]
+
+
+def test_an_allowed_batch_with_nested_objects_is_validated_row_by_row(client):
+    rows = [customer(tenure={"a": {}}) for _ in range(MAX_BATCH)]  # many braces, but only 5 customers
+    response = client.post("/predict/batch", json={"customers": rows}, headers=AUTH)
+    assert response.status_code == 422
+    assert [error["field"] for error in response.json()["errors"]] == [f"customers.{i}.tenure" for i in range(5)]
+
+
+# The byte-count pre-check of refuse_oversized_batch may overcount (braces and commas in strings,
+# nested objects, pretty-printing) but must never refuse an allowed batch nor let more than
+# MAX_BATCH objects through to validation. Pydantic's own too_long says "after validation", the
+# pre-check's does not, which tells the two apart.
+def oversized_message(customers: int) -> str:
+    return f"List should have at most {MAX_BATCH} items, not {customers}"
+
+
+def refusal(body: bytes) -> str | None:
+    """The message of refuse_oversized_batch for ``body``, or None when it lets the body through."""
+    try:
+        refuse_oversized_batch(body, MAX_BATCH)
+    except RequestValidationError as error:
+        return error.errors()[0]["msg"]
+    return None
+
+
+@pytest.mark.parametrize("body", [
+    json.dumps({"customers": [customer(customerID="{{{,,,}}}" * 50)] * MAX_BATCH}).encode(),  # braces in strings
+    json.dumps({"customers": [customer(tenure={"a": [{}, {}], "b": ","})] * MAX_BATCH}).encode(),  # nested
+    json.dumps({"customers": [customer()] * MAX_BATCH}, indent=4).encode(),  # pretty-printed
+    json.dumps({"customers": [customer(customerID="{" * 10)] * MAX_BATCH}, ensure_ascii=True).encode(),
+    ('{"customers": [' + ", ".join(['{"\u007b,": "\u007d,"}'] * MAX_BATCH) + "]}").encode(),  # escapes
+    json.dumps({"{,": "{,,," * 100, "customers": [customer()] * MAX_BATCH}).encode(),  # another key
+    json.dumps([customer()] * (MAX_BATCH + 1)).encode(),  # not the batch shape: validation says so
+    json.dumps({"customers": {str(i): {} for i in range(MAX_BATCH + 1)}}).encode(),  # not a list
+    b'{"customers": [' + b"{}," * (MAX_BATCH + 1) + b"",  # broken JSON: validation names the syntax error
+])
+def test_the_oversize_pre_check_lets_every_allowed_or_unparsable_body_through(body):
+    assert refusal(body) is None
+
+
+@pytest.mark.parametrize("body", [
+    json.dumps({"customers": [customer()] * (MAX_BATCH + 1)}).encode(),
+    json.dumps({"customers": [customer()] * (MAX_BATCH + 1)}, indent=2).encode(),
+    json.dumps({"customers": [{}] * (MAX_BATCH + 1)}, separators=(",", ":")).encode(),
+    json.dumps({"customers": [customer(customerID="}}}}")] * (MAX_BATCH + 1)}).encode(),  # closing braces only
+    json.dumps({"customers": [customer()] * (MAX_BATCH + 1), "customers_again": []}).encode(),
+])
+def test_the_oversize_pre_check_refuses_more_objects_than_the_limit(body):
+    assert refusal(body) == oversized_message(MAX_BATCH + 1)
+
+
+def test_a_full_allowed_batch_is_never_parsed_by_the_pre_check(monkeypatch):
+    monkeypatch.setattr("churn.service.routes.from_json", lambda body: pytest.fail("parsed an allowed batch"))
+    full = customer(TotalCharges=29.85)  # every field, the most commas a row can have
+    assert len(full) == len(CustomerRequest.model_fields)
+    for separators in ((",", ":"), (", ", ": ")):
+        assert refusal(json.dumps({"customers": [full] * MAX_BATCH}, separators=separators).encode()) is None
+
+
+def test_an_oversized_batch_of_non_objects_gets_pydantics_too_long(client):
+    response = client.post("/predict/batch", json={"customers": [None] * (MAX_BATCH + 1)}, headers=AUTH)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "customers", "type": "too_long", "message":
+                                          f"List should have at most {MAX_BATCH} items after validation, not 6"}]
+
+
+class OverlapDetector(FakePredictor):
+    """A fake that, in its first call, waits a while for a second call to start (a batch scored alongside)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running = 0
+        self.most_at_once = 0
+        self.lock = threading.Lock()
+        self.second_call = threading.Event()
+
+    def predict_records(self, records):
+        with self.lock:
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+            first = self.running == 1 and not self.batch_sizes
+            if self.running > 1:
+                self.second_call.set()
+        if first:
+            self.second_call.wait(0.3)  # returns at once if a second batch is scored meanwhile
+        try:
+            return super().predict_records(records)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def test_concurrent_batches_are_scored_one_at_a_time(tmp_path):
+    overlap = OverlapDetector()
+    with TestClient(create_app(settings_for(tmp_path), lambda: overlap)) as test_client:
+        wait_ready(test_client)
+        answers: list[int] = []
+        posts = [threading.Thread(target=lambda: answers.append(test_client.post(
+            "/predict/batch", json={"customers": [customer()] * MAX_BATCH}, headers=AUTH).status_code))
+            for _ in range(3)]
+        for post in posts:
+            post.start()
+        for post in posts:
+            post.join()
+    assert answers == [200, 200, 200]
+    assert overlap.batch_sizes == [MAX_BATCH] * 3
+    assert overlap.most_at_once == 1, "a second batch was scored while the first one was"
 
 
 def test_batch_without_the_customers_key_is_a_422(client):

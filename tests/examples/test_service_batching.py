@@ -84,19 +84,82 @@ def test_a_predictor_returning_the_wrong_number_of_predictions_is_an_error():
     assert all(isinstance(r, RuntimeError) and "0 predictions for 1 records" in str(r) for r in results)
 
 
-def test_stop_answers_the_requests_still_waiting():
+class GatedPredictor(FakePredictor):
+    """A fake whose first call blocks until ``release`` is set: a model that is busy scoring."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.busy = threading.Event()
+        self.release = threading.Event()
+
+    def predict_records(self, records):
+        if not self.batch_sizes:
+            self.busy.set()
+            assert self.release.wait(5), "the test never released the first call"
+        return super().predict_records(records)
+
+
+async def wait_busy(predictor: GatedPredictor) -> None:
+    while not predictor.busy.is_set():
+        await asyncio.sleep(0.001)
+
+
+def test_a_lone_request_does_not_wait_for_the_window():
     fake = FakePredictor()
-    batcher = MicroBatcher(fake.predict_records, window_seconds=30, max_size=64)
+    sizes: list[int] = []
+    batcher = MicroBatcher(fake.predict_records, window_seconds=30, max_size=64, on_batch=sizes.append)
 
     async def run() -> list:
         batcher.start()
-        waiting = [asyncio.ensure_future(batcher.predict(record)) for record in records(3)]
-        await asyncio.sleep(0.01)
-        await asyncio.wait_for(batcher.stop(), timeout=5)
-        return [task.result() for task in waiting]
+        try:
+            first = await asyncio.wait_for(batcher.predict(records(1)[0]), timeout=5)
+            second = await asyncio.wait_for(batcher.predict(records(1, start=1)[0]), timeout=5)
+            return [first, second]
+        finally:
+            await batcher.stop()
 
-    assert len(asyncio.run(run())) == 3
-    assert fake.batch_sizes == [3]
+    results = asyncio.run(run())  # a 30 s window would time out if an idle batcher waited for company
+    assert [r.customer_id for r in results] == ["0000-ABCDE", "0001-ABCDE"]
+    assert fake.batch_sizes == [1, 1] and sizes == [1, 1]
+
+
+def test_requests_arriving_while_the_model_is_busy_share_the_next_batch():
+    gated = GatedPredictor()
+    batcher = MicroBatcher(gated.predict_records, window_seconds=0.05, max_size=64)
+
+    async def run() -> list:
+        batcher.start()
+        try:
+            first = asyncio.ensure_future(batcher.predict(records(1)[0]))
+            await wait_busy(gated)  # the first request is being scored on its own ...
+            later = [asyncio.ensure_future(batcher.predict(record)) for record in records(3, start=1)]
+            await asyncio.sleep(0.01)
+            gated.release.set()  # ... and the three that came meanwhile go together
+            return await asyncio.wait_for(asyncio.gather(first, *later), timeout=5)
+        finally:
+            await batcher.stop()
+
+    results = asyncio.run(run())
+    assert gated.batch_sizes == [1, 3]
+    assert [r.customer_id for r in results] == [f"{i:04d}-ABCDE" for i in range(4)]
+
+
+def test_stop_answers_the_requests_still_waiting():
+    gated = GatedPredictor()
+    batcher = MicroBatcher(gated.predict_records, window_seconds=30, max_size=64)
+
+    async def run() -> list:
+        batcher.start()
+        first = asyncio.ensure_future(batcher.predict(records(1)[0]))
+        await wait_busy(gated)
+        waiting = [asyncio.ensure_future(batcher.predict(record)) for record in records(3, start=1)]
+        await asyncio.sleep(0.01)
+        gated.release.set()
+        await asyncio.wait_for(batcher.stop(), timeout=5)  # the three would wait 30 s for company
+        return [task.result() for task in [first, *waiting]]
+
+    assert len(asyncio.run(run())) == 4
+    assert gated.batch_sizes == [1, 3]
 
 
 def test_prediction_log_keeps_every_line_from_many_threads(tmp_path):

@@ -157,7 +157,7 @@ def create_app(settings: ServiceSettings | None = None, predictor_loader: Predic
         churn.service.settings.SettingsError: A required variable (``CHURN_API_KEY``) is missing, a value is
             invalid, or ``CHURN_PREDICTOR`` names nothing importable.
     """
-    from churn.service.routes import build_router
+    from churn.service.routes import build_router, document_request_models
 
     settings = settings or ServiceSettings.from_env()
     configure_logging(settings.log_level)
@@ -171,5 +171,6 @@ def create_app(settings: ServiceSettings | None = None, predictor_loader: Predic
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, metrics=service.metrics)
     app.include_router(build_router(settings))
+    document_request_models(app)
     app.mount("/metrics", service.metrics.asgi_app(), name="metrics")
     return app

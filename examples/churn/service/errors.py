@@ -4,11 +4,11 @@ Every error body has the same shape, ``{"detail": ..., "errors": [...], "request
 
 | cause | status |
 |---|---|
-| body is not valid JSON | 400, with the position of the syntax error |
-| missing, extra, mistyped or out-of-range field, unknown category, empty/oversized batch | 422, one per field |
+| body is not valid JSON (syntax, invalid UTF-8, a number too large, nesting too deep) | 400, with line and column |
+| missing, extra, mistyped, out-of-range or non-finite field, unknown category, batch size | 422, one per field |
 | a record the predictor's own contract check refuses | 422 |
 | body larger than ``CHURN_MAX_BODY_BYTES`` | 413 (plain text, from Starlette's body limit) |
-| batch body not sent as ``application/json`` | 415 |
+| body not sent as ``application/json`` (``/predict`` and ``/predict/batch``) | 415 |
 | missing or wrong API key | 401 |
 | model not loaded yet | 503 |
 | a bug in the service | 500, logged with its traceback and request id |
@@ -17,6 +17,7 @@ Every error body has the same shape, ``{"detail": ..., "errors": [...], "request
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request, status
@@ -28,6 +29,7 @@ from churn.service.logging_setup import LOGGER_NAME
 
 logger = logging.getLogger(LOGGER_NAME)
 MAX_ERRORS_IN_DETAIL = 10
+JSON_POSITION = re.compile(r"at line (?P<line>\d+) column (?P<column>\d+)")
 
 
 def error_response(request: Request, status_code: int, detail: str, errors: list[dict[str, Any]] | None = None,
@@ -46,14 +48,15 @@ def field_name(location: tuple[Any, ...]) -> str:
 
 # --8<-- [start:validation_handler]
 async def on_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
-    """400 for a body that is not JSON, 422 naming every missing, extra or invalid field."""
+    """400 for a body that is not JSON (with the line and column), 422 naming every missing, extra or invalid field."""
     issues = error.errors()
     syntax = next((issue for issue in issues if issue["type"] == "json_invalid"), None)
-    if syntax is not None:  # FastAPI's json.loads gives the character position, pydantic's parser line and column
+    if syntax is not None:  # pydantic's parser: "key must be a string at line 1 column 2"
         reason = str(syntax.get("ctx", {}).get("error", syntax["msg"]))
-        where = f" at character {syntax['loc'][-1]}" if isinstance(syntax["loc"][-1], int) else ""
-        return error_response(request, status.HTTP_400_BAD_REQUEST, f"body is not valid JSON: {reason}{where}",
-                              [{"field": "body", "message": reason, "type": "json_invalid"}])
+        entry: dict[str, Any] = {"field": "body", "message": reason, "type": "json_invalid"}
+        if position := JSON_POSITION.search(reason):
+            entry |= {"line": int(position["line"]), "column": int(position["column"])}
+        return error_response(request, status.HTTP_400_BAD_REQUEST, f"body is not valid JSON: {reason}", [entry])
     errors = [{"field": field_name(issue["loc"]), "message": issue["msg"], "type": issue["type"]} for issue in issues]
     shown = "; ".join(f"{entry['field']}: {entry['message']}" for entry in errors[:MAX_ERRORS_IN_DETAIL])
     more = f" (and {len(errors) - MAX_ERRORS_IN_DETAIL} more)" if len(errors) > MAX_ERRORS_IN_DETAIL else ""

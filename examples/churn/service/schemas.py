@@ -42,9 +42,8 @@ def field_from_column(column: Column) -> tuple[Any, Any]:
     elif column.kind == "id":
         annotation, info["pattern"] = str, CUSTOMER_ID_PATTERN.pattern
     else:
-        info |= {"ge": column.minimum, "le": column.maximum, "strict": True}
-        if column.minimum is None or column.maximum is None:  # two bounds refuse NaN and inf already
-            info["allow_inf_nan"] = False
+        # allow_inf_nan=False even with two bounds, which refuse NaN too but as "less than or equal to 200"
+        info |= {"ge": column.minimum, "le": column.maximum, "strict": True, "allow_inf_nan": False}
         annotation = int if column.kind == "integer" else float
     if column.nullable:
         annotation = Annotated[annotation | None, BeforeValidator(_blank_to_none)]

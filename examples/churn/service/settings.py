@@ -12,7 +12,7 @@ code, and the service refuses to start without one rather than serving predictio
 | ``CHURN_PREDICTION_LOG_RETENTION_DAYS`` | ``14`` | rotated files older than this are deleted (customer data) |
 | ``CHURN_MAX_BATCH`` | ``1000`` | most customers in one ``POST /predict/batch`` |
 | ``CHURN_MAX_BODY_BYTES`` | ``4000000`` | larger request bodies get 413 before they are parsed |
-| ``CHURN_BATCH_WINDOW_MS`` | ``2`` | micro-batching window for ``/predict``; ``0`` scores each call on its own |
+| ``CHURN_BATCH_WINDOW_MS`` | ``2`` | most a ``/predict`` call waits for company while the model is busy; ``0``: off |
 | ``CHURN_BATCH_MAX_SIZE`` | ``64`` | a micro-batch is scored at once when it reaches this size |
 | ``CHURN_LOAD_RETRY_SECONDS`` | ``10`` | wait between attempts to load the model when there is none yet |
 | ``CHURN_TRACKING_URI`` | MLflow's default | where the registry lives (passed to the model loader) |
