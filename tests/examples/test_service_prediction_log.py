@@ -120,6 +120,18 @@ def test_retention_keeps_the_newest_backups_and_deletes_the_oldest(tmp_path):
     assert [lines[0]["request_id"] for lines in files] == ["r36", "r37", "r38", "r39"]
 
 
+def test_log_files_are_readable_by_the_service_user_only(tmp_path):
+    path = tmp_path / "log.jsonl"
+    log = PredictionLog(path, max_bytes=ONE_REQUEST_A_FILE, backups=3)
+    log.start()
+    for i in range(3):
+        append(log, f"r{i}", size=3)  # the live file and two rotated ones
+    log.close()
+    files = log_files(path)
+    assert len(files) == 3
+    assert {file.name: oct(file.stat().st_mode & 0o777) for file in files} == {file.name: "0o600" for file in files}
+
+
 def test_no_backups_keeps_only_the_live_file(tmp_path):
     path = tmp_path / "log.jsonl"
     log = PredictionLog(path, max_bytes=ONE_REQUEST_A_FILE, backups=0)

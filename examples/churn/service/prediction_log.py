@@ -151,7 +151,8 @@ class PredictionLog:
 
     def _open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = self.path.open("ab")
+        # customer data: new files are readable by the service's user only (0o600), whatever the umask
+        self._file = open(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")  # noqa: SIM115
         status = os.fstat(self._file.fileno())
         self._rotates = stat.S_ISREG(status.st_mode)  # /dev/null or a pipe: nothing to rotate
         self._size = status.st_size
