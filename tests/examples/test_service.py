@@ -11,6 +11,7 @@ from typing import Annotated
 
 import pytest
 from churn.contract import Column
+from churn.service import routes
 from churn.service.app import champion_loader, create_app
 from churn.service.routes import refuse_oversized_batch
 from churn.service.schemas import EXAMPLE_CUSTOMER, CustomerRequest, field_from_column
@@ -328,6 +329,39 @@ def test_concurrent_batches_are_scored_one_at_a_time(tmp_path):
     assert answers == [200, 200, 200]
     assert overlap.batch_sizes == [MAX_BATCH] * 3
     assert overlap.most_at_once == 1, "a second batch was scored while the first one was"
+
+
+class HeldPredictor(FakePredictor):
+    """A fake whose scoring waits until the test lets it go."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scoring = threading.Event()
+        self.release = threading.Event()
+
+    def predict_records(self, records):
+        self.scoring.set()
+        self.release.wait(30)
+        return super().predict_records(records)
+
+
+def test_a_batch_beyond_the_waiting_bound_is_refused_at_once_with_503(tmp_path, monkeypatch):
+    monkeypatch.setattr(routes, "MAX_WAITING_BATCHES", 0)  # no batch may wait: the second one is refused
+    held = HeldPredictor()
+    with TestClient(create_app(settings_for(tmp_path), lambda: held)) as test_client:
+        wait_ready(test_client)
+        first: list[int] = []
+        post = threading.Thread(target=lambda: first.append(test_client.post(
+            "/predict/batch", json={"customers": [customer()]}, headers=AUTH).status_code))
+        post.start()
+        assert held.scoring.wait(30), "the first batch never reached the model"
+        refused = test_client.post("/predict/batch", json={"customers": [customer()]}, headers=AUTH)
+        held.release.set()
+        post.join()
+        again = test_client.post("/predict/batch", json={"customers": [customer()]}, headers=AUTH)
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "1"
+    assert "busy" in refused.json()["detail"]
+    assert first == [200] and again.status_code == 200, "the bound is released when a batch is done"
 
 
 def test_batch_without_the_customers_key_is_a_422(client):

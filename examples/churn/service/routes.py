@@ -29,9 +29,9 @@ instead of 287 ms, single ``/predict`` p99 120-139 ms instead of 600 ms, still a
 target on that busy machine. Validating on the loop and only scoring in the thread was worse
 (``/health`` p99 52-210 ms in four short runs): a 4 ms validation holds the loop outright, where
 a thread has to hand the GIL back.
-The semaphore's queue has no bound of its own: every waiting batch keeps its body (at most
-``CHURN_MAX_BODY_BYTES``) in memory until its turn, so a flood of batches is limited only by the
-number of connections the server accepts.
+Every waiting batch keeps its body (at most ``CHURN_MAX_BODY_BYTES``) in memory until its turn,
+so at most ``MAX_WAITING_BATCHES`` (8) wait: one more gets 503 with ``Retry-After: 1`` at once,
+and memory stays bounded (8 x 4 MB by default) however many clients post batches.
 
 An oversized batch is refused before a single row is validated (``refuse_oversized_batch``):
 7,043 rows got their 422 after 130-180 ms of validation, now after 26-41 ms end to end.
@@ -76,6 +76,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 ONE_CUSTOMER_BODY = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": {"$ref": "#/components/schemas/CustomerRequest"}}}}}
 CONCURRENT_BATCHES = 1  # batches scored at the same time; the others wait their turn
+MAX_WAITING_BATCHES = 8  # batches that may wait for their turn; one more is refused with 503
 COMMAS_PER_ROW = len(CustomerRequest.model_fields)  # 19 between the fields of a full row, 1 after it
 
 
@@ -182,6 +183,8 @@ def build_router(settings: ServiceSettings) -> APIRouter:
     one_customer: TypeAdapter[Any] = TypeAdapter(CustomerRecord)
     batch: TypeAdapter[Any] = TypeAdapter(batch_model)
     batch_slots = asyncio.Semaphore(CONCURRENT_BATCHES)
+    admitted = 0  # batches being scored or waiting for their turn
+    most_admitted = CONCURRENT_BATCHES + MAX_WAITING_BATCHES
 
     def score_batch(service: Service, body: bytes) -> bytes:
         """Validate, score, record and serialise one batch (in a worker thread: see the module docstring)."""
@@ -218,10 +221,19 @@ def build_router(settings: ServiceSettings) -> APIRouter:
                   openapi_extra=openapi_body(batch_model))
     async def predict_batch(request: Request) -> Response:
         """Return one prediction per customer, in the order of the request."""
+        nonlocal admitted
         body = await json_body(request)
         service = ready_service(request)
-        async with batch_slots:  # a flood of batches queues here instead of crowding out /predict
-            answer = await asyncio.to_thread(score_batch, service, body)
+        if admitted >= most_admitted:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                                f"busy: {admitted} batches are being scored or waiting; retry in a second",
+                                headers={"Retry-After": "1"})
+        admitted += 1
+        try:
+            async with batch_slots:  # a flood of batches queues here instead of crowding out /predict
+                answer = await asyncio.to_thread(score_batch, service, body)
+        finally:
+            admitted -= 1
         return Response(answer, media_type="application/json")
     # --8<-- [end:predict_endpoint]
 
