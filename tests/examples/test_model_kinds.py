@@ -18,6 +18,7 @@ from churn.registry import CHAMPION, aliases, promote
 from churn.service.app import create_app
 from churn.tracking import TrackingError, log_run
 from churn.train import load_training_data, train
+from churn.tuning import grid_points, search
 from fastapi.testclient import TestClient
 from threadpoolctl import threadpool_limits
 
@@ -100,6 +101,18 @@ def test_tuned_config_loads_and_trains(root):
     with threadpool_limits(1):
         result = train(config, load_training_data(config))
     assert result.metrics["roc_auc"] > 0.8
+
+
+def test_tuning_cross_validates_every_grid_point_and_ranks_them():
+    assert grid_points({"max_depth": [1, 3], "max_iter": [20, 40]}) == [
+        {"max_depth": 1, "max_iter": 20}, {"max_depth": 1, "max_iter": 40},
+        {"max_depth": 3, "max_iter": 20}, {"max_depth": 3, "max_iter": 40}]
+    train_split = load_training_data(load_config(None, data={"generated_rows": 800})).train
+    with threadpool_limits(1):
+        candidates = search(train_split, grid={"max_depth": [1, 3], "max_iter": [20]}, folds=3)
+    assert [candidate.params["max_depth"] for candidate in candidates] in ([1, 3], [3, 1])
+    assert all(len(candidate.fold_roc_auc) == 3 and 0.6 < candidate.mean < 1 for candidate in candidates)
+    assert candidates[0].mean >= candidates[1].mean
 
 
 def test_a_failed_export_is_one_line_and_registers_nothing(tracking_uri, tmp_path, monkeypatch, capsys):
