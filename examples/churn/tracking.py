@@ -23,8 +23,10 @@ from churn.registry import CHALLENGER, registry_client
 if TYPE_CHECKING:  # the CLI imports this module for TrackingError; the training stack is not needed for that
     from churn.train import TrainResult
 
-# Given explicitly: otherwise MLflow spends seconds inferring them from the environment.
-PIP_REQUIREMENTS = ["scikit-learn==1.9.1", "pandas==3.1.1", "numpy==2.4.6"]
+# Given explicitly: otherwise MLflow spends seconds inferring them from the environment. skops is
+# the format the sklearn flavour writes the pipeline in, so loading it elsewhere needs the same
+# skops (MLflow's own default list pins it too; mlflow itself only requires skops<1).
+PIP_REQUIREMENTS = ["scikit-learn==1.9.1", "pandas==3.1.1", "numpy==2.4.6", "skops==0.16.0"]
 
 
 class TrackingError(RuntimeError):

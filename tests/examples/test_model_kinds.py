@@ -7,6 +7,7 @@ trained here before it can ship. Small generated data keeps each kind to a few s
 from __future__ import annotations
 
 import typing
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from churn.features import ESTIMATORS, feature_frame
 from churn.predict import load_champion, predict
 from churn.registry import CHAMPION, aliases, promote
 from churn.service.app import create_app
-from churn.tracking import TrackingError, log_run
+from churn.tracking import PIP_REQUIREMENTS, TrackingError, log_run
 from churn.train import load_training_data, train
 from churn.tuning import grid_points, search
 from fastapi.testclient import TestClient
@@ -63,6 +64,22 @@ def test_each_kind_is_logged_and_registered_as_champion(registered, tracking_uri
     assert logged.data.metrics["roc_auc"] == pytest.approx(result.metrics["roc_auc"])
     assert {item.path for item in client.list_artifacts(run.run_id, "onnx")} == {"onnx/model.onnx"}
     assert aliases(config) == {CHAMPION: run.version}
+
+
+def test_each_kind_pins_what_loading_its_model_needs(registered, tracking_uri):
+    """A model served elsewhere installs requirements.txt: skops reads the file, and every pin is what wrote it."""
+    import importlib.metadata
+
+    import mlflow
+
+    _, _, run = registered
+    mlflow.set_tracking_uri(tracking_uri)
+    path = mlflow.pyfunc.get_model_dependencies(run.model_uri)
+    pins = dict(line.split("==") for line in Path(path).read_text().split() if "==" in line)
+    assert pins["skops"] == importlib.metadata.version("skops")
+    for requirement in PIP_REQUIREMENTS:
+        name, version = requirement.split("==")
+        assert pins[name] == version == importlib.metadata.version(name), requirement
 
 
 def test_each_kind_serves_the_probabilities_of_its_pipeline(registered, tracking_uri):
