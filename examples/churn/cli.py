@@ -7,6 +7,8 @@ Exit codes:
     2  bad input: wrong arguments, a missing or unreadable file, an invalid configuration,
        a missing setting, a port already in use
     3  registry state: nothing to promote, no champion to score with, nothing to roll back to
+    4  model not stored: the trained model could not be exported to ONNX or logged to MLflow;
+       nothing was registered
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT, EXIT_REGISTRY = 0, 1, 2, 3
+EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT, EXIT_REGISTRY, EXIT_NOT_STORED = 0, 1, 2, 3, 4
 
 
 def _config(args: argparse.Namespace):
@@ -201,9 +203,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (documented in this module's docstring)."""
     from churn.config import ConfigError
     from churn.ingest import DataError
+    from churn.onnx_export import ExportError
     from churn.predict import PredictionInputError
     from churn.registry import RegistryError
     from churn.service.settings import SettingsError
+    from churn.tracking import TrackingError
     from churn.validate import ValidationFailed
 
     args = build_parser().parse_args(argv)
@@ -221,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     except (RegistryError, LookupError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_REGISTRY
+    except (ExportError, TrackingError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_NOT_STORED
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ avoids training/serving skew: no feature is computed twice in two places.
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -19,26 +20,48 @@ if TYPE_CHECKING:
 NUMERIC_COLUMNS = [c.name for c in CUSTOMER_CONTRACT if c.kind in ("integer", "number")]
 CATEGORICAL_COLUMNS = [c.name for c in CUSTOMER_CONTRACT if c.kind == "category" and c.name != TARGET_COLUMN]
 
-# The estimators a config may name. scikit-learn is imported only when a pipeline is built: the
-# service scores with ONNX and imports this module for feature_frame, and importing scikit-learn
-# would add about a second to its start-up.
-ESTIMATORS: dict[str, str] = {
-    "logistic_regression": "sklearn.linear_model:LogisticRegression",
-    "random_forest": "sklearn.ensemble:RandomForestClassifier",
-    "hist_gradient_boosting": "sklearn.ensemble:HistGradientBoostingClassifier",
+@dataclass(frozen=True)
+class Estimator:
+    """What the project knows about one estimator a config may name.
+
+    Attributes:
+        path: ``"module:Class"`` of the scikit-learn class.
+        scale_numbers: Whether the numeric columns are standardised first. Trees split on
+            thresholds, so scaling changes nothing for them; and skipping it keeps the ONNX copy
+            exact, because ONNX Runtime would scale in 32-bit floats and a value a hair's breadth
+            from a split threshold could take the other branch.
+        skops_trusted_types: Types the fitted pipeline contains that skops does not trust by default,
+            reviewed here: the pipeline is our own, written and read by the project itself.
+    """
+
+    path: str
+    scale_numbers: bool
+    skops_trusted_types: tuple[str, ...] = ()
+
+
+# The estimators a config may name (the same keys as ModelConfig.kind). scikit-learn is imported
+# only when a pipeline is built: the service scores with ONNX and imports this module for
+# feature_frame, and importing scikit-learn would add about a second to its start-up.
+ESTIMATORS: dict[str, Estimator] = {
+    "logistic_regression": Estimator("sklearn.linear_model:LogisticRegression", scale_numbers=True),
+    "random_forest": Estimator("sklearn.ensemble:RandomForestClassifier", scale_numbers=False,
+                               skops_trusted_types=("sklearn.tree._tree.Tree",)),
+    "hist_gradient_boosting": Estimator(
+        "sklearn.ensemble:HistGradientBoostingClassifier", scale_numbers=False,
+        skops_trusted_types=("sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",)),
 }
 
 
 def estimator_class(kind: str) -> type:
     """Return the scikit-learn class of an ``ESTIMATORS`` key, e.g. ``LogisticRegression``."""
-    module, name = ESTIMATORS[kind].split(":")
+    module, name = ESTIMATORS[kind].path.split(":")
     return getattr(importlib.import_module(module), name)
 
 
 # --8<-- [start:pipeline]
 def build_pipeline(kind: str = "logistic_regression", params: dict[str, Any] | None = None,
                    seed: int = 42) -> Pipeline:
-    """Return an unfitted pipeline: scale the numbers, one-hot encode the categories, then the model.
+    """Return an unfitted pipeline: scale the numbers (for a linear model), one-hot encode the categories, the model.
 
     Args:
         kind: A key of ``ESTIMATORS``.
@@ -49,8 +72,9 @@ def build_pipeline(kind: str = "logistic_regression", params: dict[str, Any] | N
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+    numbers = StandardScaler() if ESTIMATORS[kind].scale_numbers else "passthrough"
     preprocess = ColumnTransformer([
-        ("numbers", StandardScaler(), NUMERIC_COLUMNS),
+        ("numbers", numbers, NUMERIC_COLUMNS),
         ("categories", OneHotEncoder(handle_unknown="ignore", sparse_output=False), CATEGORICAL_COLUMNS),
     ])
     estimator = estimator_class(kind)(**(params or {}))

@@ -12,17 +12,25 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from churn.config import ExperimentConfig
-from churn.features import feature_frame
+from churn.features import ESTIMATORS, feature_frame
 from churn.registry import CHALLENGER, registry_client
-from churn.train import TrainResult
 
-# Given explicitly: otherwise MLflow spends seconds inferring them from the environment.
-PIP_REQUIREMENTS = ["scikit-learn==1.9.1", "pandas==3.1.1", "numpy==2.4.6"]
+if TYPE_CHECKING:  # the CLI imports this module for TrackingError; the training stack is not needed for that
+    from churn.train import TrainResult
+
+# Given explicitly: otherwise MLflow spends seconds inferring them from the environment. skops is
+# the format the sklearn flavour writes the pipeline in, so loading it elsewhere needs the same
+# skops (MLflow's own default list pins it too; mlflow itself only requires skops<1).
+PIP_REQUIREMENTS = ["scikit-learn==1.9.1", "pandas==3.1.1", "numpy==2.4.6", "skops==0.16.0"]
+
+
+class TrackingError(RuntimeError):
+    """The model could not be logged; its run is marked FAILED and no version was registered."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +108,12 @@ def _use_experiment(client: Any, name: str, tracking_uri: str) -> None:
 
 
 def log_run(result: TrainResult, config: ExperimentConfig) -> RegisteredRun:
-    """Log a training run, register its model and point the ``challenger`` alias at it."""
+    """Log a training run, register its model and point the ``challenger`` alias at it.
+
+    Raises:
+        TrackingError: MLflow could not store the model; the run is marked FAILED with a ``failure``
+            tag saying why, and no model version was registered.
+    """
     import mlflow
     from mlflow.models import infer_signature
 
@@ -123,10 +136,17 @@ def log_run(result: TrainResult, config: ExperimentConfig) -> RegisteredRun:
             mlflow.log_artifacts(folder)
         mlflow.log_text(result.data.report.to_text(), "validation_report.txt")
         probability = result.pipeline.predict_proba(test_features.head(50))[:, 1]
-        info = mlflow.sklearn.log_model(
-            result.pipeline, name="model", pip_requirements=PIP_REQUIREMENTS,
-            signature=infer_signature(test_features.head(50), probability),
-            input_example=test_features.head(3), registered_model_name=config.tracking.registered_model)
+        try:
+            info = mlflow.sklearn.log_model(
+                result.pipeline, name="model", pip_requirements=PIP_REQUIREMENTS,
+                signature=infer_signature(test_features.head(50), probability),
+                input_example=test_features.head(3), registered_model_name=config.tracking.registered_model,
+                skops_trusted_types=list(ESTIMATORS[config.model.kind].skops_trusted_types) or None)
+        except Exception as error:  # leaving the block with an error ends the run as FAILED
+            reason = (str(error).splitlines() or [type(error).__name__])[0][:300]
+            mlflow.set_tag("failure", f"model not logged: {reason}")
+            raise TrackingError(f"run {run.info.run_id} is marked FAILED: the model could not be logged to MLflow "
+                                f"({reason}); no version was registered") from None
     version = str(info.registered_model_version)
     name = config.tracking.registered_model
     client.set_model_version_tag(name, version, "data_fingerprint", fingerprint)
