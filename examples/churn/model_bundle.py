@@ -98,7 +98,6 @@ def load_bundle(folder: str | Path) -> OnnxPredictor:
     return OnnxPredictor(onnx_model, model_version=metadata.model_version, threshold=metadata.threshold)
 
 
-# --8<-- [start:export_champion]
 def export_champion(folder: str | Path, tracking_uri: str | None = None, model_name: str = "churn",
                     alias: str = "champion") -> BundleMetadata:
     """Write the model version that ``alias`` points at as a bundle in ``folder``.
@@ -124,4 +123,3 @@ def export_champion(folder: str | Path, tracking_uri: str | None = None, model_n
     return write_bundle(folder, Path(onnx_path).read_bytes(), model_name=model_name,
                         model_version=str(version.version), run_id=version.run_id,
                         threshold=float(version.tags.get("threshold", DEFAULT_THRESHOLD)))
-# --8<-- [end:export_champion]
