@@ -4,7 +4,7 @@ Run from the repository root with the project's environment (it trains a small m
 unless ``--bundle`` names one)::
 
     .venv/bin/python benchmarks/service_env.py [--requirements examples/requirements/service.txt]
-        [--bundle FOLDER] [--keep] [--freeze]
+        [--requirements FILE ...] [--bundle FOLDER] [--keep] [--freeze]
 
 Steps, in a fresh temporary folder:
 
@@ -57,13 +57,13 @@ def run(*command: str | Path, **kwargs) -> subprocess.CompletedProcess:
     return result
 
 
-def build_venv(folder: Path, requirements: Path) -> Path:
+def build_venv(folder: Path, requirements: list[Path]) -> Path:
     """Create the service venv in ``folder`` as the Dockerfile's builder stage does; return its python."""
     venv = folder / "venv"
     run(sys.executable, "-m", "venv", "--without-pip", venv)
     python = venv / "bin" / "python"
     pip = [sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", "--only-binary=:all:"]
-    run(*pip, "-r", requirements)
+    run(*pip, *(part for path in requirements for part in ("-r", path)))
     run(sys.executable, "-m", "pip", "--python", python, "check")
     source = folder / "examples"
     shutil.copytree(ROOT / "examples", source, ignore=shutil.ignore_patterns(
@@ -155,8 +155,9 @@ def serve_and_predict(python: Path, bundle: Path, workdir: Path) -> dict:
 def main() -> int:
     """Build, measure and try the service environment; exit non-zero if any step fails."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requirements", type=Path, default=ROOT / "examples/requirements/service.txt",
-                        help="the locked requirements to install (default: the image's)")
+    parser.add_argument("--requirements", type=Path, nargs="+", default=[ROOT / "examples/requirements/service.txt"],
+                        help="the locked requirements to install (default: the image's; add "
+                        "examples/requirements/registry.txt to measure the registry target)")
     parser.add_argument("--bundle", type=Path, help="a model bundle folder (default: train a small model here)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and print its path")
     parser.add_argument("--freeze", action="store_true", help="also print pip freeze of the fresh venv")
@@ -164,7 +165,7 @@ def main() -> int:
 
     folder = Path(tempfile.mkdtemp(prefix="churn-service-env-"))
     try:
-        python = build_venv(folder, args.requirements.resolve())
+        python = build_venv(folder, [path.resolve() for path in args.requirements])
         total, largest = site_packages_mb(python)
         print(f"\nservice environment: {total:.0f} MB of site-packages (target <= {TARGET_MB} MB)")
         for mb, name in largest:
