@@ -256,6 +256,9 @@ def test_env_example_lists_every_variable_and_real_env_files_are_ignored():
               if "=" in line and not line.startswith("#")}
     code = "\n".join(re.sub(r"(^|\s)#.*$", "", line) for line in COMPOSE.read_text().splitlines())
     assert set(INTERPOLATION.findall(code)) <= listed
+    secrets = {line.split("=", 1)[0]: line.split("=", 1)[1] for line in ENV_EXAMPLE.read_text().splitlines()
+               if re.match(r"\w*(PASSWORD|API_KEY)=", line)}
+    assert secrets and all(value.startswith("change-me") for value in secrets.values()), "no real secret committed"
     if (ROOT / ".git").exists():
         ignored = subprocess.run(["git", "check-ignore", "examples/.env", "examples/model/model.onnx"],
                                  cwd=ROOT, capture_output=True, text=True).stdout.split()
