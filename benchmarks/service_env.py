@@ -167,7 +167,10 @@ def main() -> int:
     try:
         python = build_venv(folder, [path.resolve() for path in args.requirements])
         total, largest = site_packages_mb(python)
-        print(f"\nservice environment: {total:.0f} MB of site-packages (target <= {TARGET_MB} MB)")
+        site = Path(run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip())
+        on_disk = run("du", "-sh", site).stdout.split()[0] if shutil.which("du") else "?"
+        print(f"\nservice environment: {total:.0f} MB of files in site-packages (10^6 bytes; du -sh: {on_disk}); "
+              f"target <= {TARGET_MB} MB")
         for mb, name in largest:
             print(f"  {mb:6.1f} MB  {name}")
         if args.freeze:
