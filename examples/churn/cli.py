@@ -109,6 +109,16 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the champion as a model bundle folder (model.onnx + bundle.json) for the service image."""
+    from churn.model_bundle import export_champion
+
+    config = _config(args)
+    metadata = export_champion(args.output, config.tracking.uri, config.tracking.registered_model)
+    print(f"wrote {metadata.model_name} v{metadata.model_version} (threshold {metadata.threshold:g}) to {args.output}")
+    return EXIT_OK
+
+
 class PortInUse(Exception):
     """The address ``churn serve`` should listen on is taken by another process."""
 
@@ -193,6 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict = add("predict", cmd_predict, "score customers from a file with the champion")
     predict.add_argument("input", help=".csv, .parquet or .json (one record or a list)")
 
+    export = add("export", cmd_export, "write the champion as a model bundle folder for the service image")
+    export.add_argument("--output", required=True, help="folder to write model.onnx and bundle.json into")
+
     serve = add("serve", cmd_serve, "serve the prediction API")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
@@ -203,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (documented in this module's docstring)."""
     from churn.config import ConfigError
     from churn.ingest import DataError
+    from churn.model_bundle import BundleError
     from churn.onnx_export import ExportError
     from churn.predict import PredictionInputError
     from churn.registry import RegistryError
@@ -213,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (ConfigError, DataError, SettingsError, PortInUse) as error:
+    except (ConfigError, DataError, SettingsError, PortInUse, BundleError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except ValidationFailed as error:

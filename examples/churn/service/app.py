@@ -19,6 +19,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
@@ -69,6 +70,17 @@ def champion_loader(settings: ServiceSettings) -> PredictorLoader:
         from churn.predict import load_champion
 
         return load_champion(settings.tracking_uri, settings.model_name)
+
+    return load
+
+
+def bundle_loader(folder: Path) -> PredictorLoader:
+    """Return a loader for the model bundle in ``folder`` (``CHURN_MODEL_DIR``; no MLflow needed)."""
+
+    def load() -> Predictor:
+        from churn.model_bundle import load_bundle
+
+        return load_bundle(folder)
 
     return load
 
@@ -151,7 +163,8 @@ def create_app(settings: ServiceSettings | None = None, predictor_loader: Predic
     Args:
         settings: Service settings; by default read from the ``CHURN_*`` environment variables.
         predictor_loader: Returns the predictor to serve; by default the function named by
-            ``CHURN_PREDICTOR`` if set, else the registry's champion (``churn.predict.load_champion``).
+            ``CHURN_PREDICTOR`` if set, else the bundle in ``CHURN_MODEL_DIR`` if set, else the
+            registry's champion (``churn.predict.load_champion``).
 
     Raises:
         churn.service.settings.SettingsError: A required variable (``CHURN_API_KEY``) is missing, a value is
@@ -162,7 +175,9 @@ def create_app(settings: ServiceSettings | None = None, predictor_loader: Predic
     settings = settings or ServiceSettings.from_env()
     configure_logging(settings.log_level)
     if predictor_loader is None:
-        predictor_loader = imported_loader(settings.predictor) if settings.predictor else champion_loader(settings)
+        predictor_loader = (imported_loader(settings.predictor) if settings.predictor
+                            else bundle_loader(settings.model_dir) if settings.model_dir
+                            else champion_loader(settings))
     service = Service(settings, ServiceMetrics())
     app = FastAPI(title="Churn prediction API", version=__version__, lifespan=build_lifespan(service, predictor_loader),
                   max_body_size=settings.max_body_bytes,

@@ -17,6 +17,7 @@ code, and the service refuses to start without one rather than serving predictio
 | ``CHURN_LOAD_RETRY_SECONDS`` | ``10`` | wait between attempts to load the model when there is none yet |
 | ``CHURN_TRACKING_URI`` | MLflow's default | where the registry lives (passed to the model loader) |
 | ``CHURN_MODEL_NAME`` | ``churn`` | the registered model whose ``champion`` is served |
+| ``CHURN_MODEL_DIR`` | (unset) | a model bundle folder (``churn export``) to serve instead of the registry's champion |
 | ``CHURN_PREDICTOR`` | (unset) | ``module:function`` returning the predictor instead of the champion (tests) |
 | ``CHURN_LOG_LEVEL`` | ``INFO`` | level of the JSON logs |
 """
@@ -47,6 +48,7 @@ ENVIRONMENT_VARIABLES = {
     "load_retry_seconds": "CHURN_LOAD_RETRY_SECONDS",
     "tracking_uri": "CHURN_TRACKING_URI",
     "model_name": "CHURN_MODEL_NAME",
+    "model_dir": "CHURN_MODEL_DIR",
     "predictor": "CHURN_PREDICTOR",
     "log_level": "CHURN_LOG_LEVEL",
 }
@@ -69,6 +71,7 @@ class ServiceSettings(BaseModel):
     load_retry_seconds: float = Field(default=10.0, gt=0)
     tracking_uri: str | None = None
     model_name: str = "churn"
+    model_dir: Path | None = None
     predictor: str | None = Field(default=None, pattern=r"^[\w.]+:\w+$")
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 
