@@ -12,6 +12,7 @@ Exit codes:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
@@ -74,7 +75,8 @@ def _write_text(path: Path, text: str) -> None:
         partial.write_text(text, encoding="utf-8")
         partial.replace(path)
     except OSError as error:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # e.g. the folder is a file: there is no partial copy
+            partial.unlink(missing_ok=True)
         raise DataError(f"{path}: cannot write the file ({error.strerror or error}); "
                         "choose a path in a folder you can write to") from None
 

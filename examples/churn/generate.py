@@ -24,6 +24,7 @@ lectures need data that is wrong in controlled ways, so the project makes its ow
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -362,7 +363,8 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
             frame.assign(**text).to_parquet(partial, index=False)
         partial.replace(path)
     except OSError as error:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # e.g. the folder is a file: there is no partial copy
+            partial.unlink(missing_ok=True)
         raise DataError(f"{path}: cannot write the file ({error.strerror or error}); "
                         "choose a path in a folder you can write to") from None
     return path
