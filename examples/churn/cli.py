@@ -5,7 +5,8 @@ Exit codes:
     1  refused: the data broke a fatal validation rule, the promotion gate said no,
        or a record to score breaks the contract
     2  bad input: wrong arguments, a missing or unreadable file, an invalid configuration,
-       a missing setting, a port already in use
+       a missing setting, a port already in use; one "error:" line names the argument or
+       the file (and the line or position in it), and nothing is written
     3  registry state: nothing to promote, no champion to score with, nothing to roll back to
 """
 
