@@ -126,9 +126,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
     records = load_records(args.input)
     config = _config(args)
-    for prediction in predict(records, tracking_uri=config.tracking.uri, model_name=config.tracking.registered_model):
-        print(json.dumps({"customerID": prediction.customer_id, "churn_probability": round(prediction.probability, 6),
-                          "churn": prediction.churn, "model_version": prediction.model_version}, allow_nan=False))
+    predictions = predict(records, tracking_uri=config.tracking.uri, model_name=config.tracking.registered_model)
+    # strict JSON: a NaN probability raises here, before any line is printed, instead of printing NaN
+    lines = [json.dumps({"customerID": prediction.customer_id, "churn_probability": round(prediction.probability, 6),
+                         "churn": prediction.churn, "model_version": prediction.model_version}, allow_nan=False)
+             for prediction in predictions]
+    print("\n".join(lines))
     return EXIT_OK
 
 
@@ -150,6 +153,9 @@ def _check_port_free(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as error:
+            if error.errno == errno.EACCES:
+                raise PortInUse(f"cannot listen on {host}:{port} ({error.strerror}); ports below 1024 need "
+                                "administrator rights: pass a --port from 1024 up, e.g. --port 8080") from None
             if error.errno != errno.EADDRINUSE:  # e.g. a --host that is no address of this machine
                 raise PortInUse(f"cannot listen on {host}:{port} ({error.strerror or error}); pass a --host "
                                 "of this machine, e.g. 127.0.0.1 (this machine only) or 0.0.0.0 (all)") from None

@@ -223,6 +223,12 @@ def test_predict_prints_strict_json_lines(inputs, monkeypatch, capsys):
     lines = [json.loads(line, parse_constant=refuse) for line in out.splitlines()]
     assert len(lines) == ROWS and lines[0]["churn_probability"] == 0.25
 
+    Fixed.predict_records = lambda self, records: [churn.predict.Prediction("7590-VHVEG", 0.25, False, "7"),
+                                                   churn.predict.Prediction("7590-VHVEG", float("nan"), False, "7")]
+    with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
+        run(inputs, ["predict", "good.csv"], monkeypatch, capsys)
+    assert capsys.readouterr().out == "", "a NaN from a broken model is never printed, nor the lines before it"
+
 
 def test_train_prints_the_validation_summary_it_acted_on_and_keeps_stdout_json(tmp_path, monkeypatch, capsys):
     """11 blank TotalCharges imputed are said on stderr; stdout stays the one JSON document scripts parse."""
