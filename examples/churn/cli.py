@@ -5,7 +5,8 @@ Exit codes:
     1  refused: the data broke a fatal validation rule, the promotion gate said no,
        or a record to score breaks the contract
     2  bad input: wrong arguments, a missing or unreadable file, an invalid configuration,
-       a missing setting, a port already in use
+       a missing setting, a port already in use; one "error:" line names the argument or
+       the file (and the line or position in it), and nothing is written
     3  registry state: nothing to promote, no champion to score with, nothing to roll back to
     4  model not stored: the trained model could not be exported to ONNX or logged to MLflow;
        nothing was registered
@@ -14,7 +15,9 @@ Exit codes:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -32,14 +35,22 @@ def _config(args: argparse.Namespace):
     return config
 
 
+class BadArguments(Exception):
+    """Arguments that are each valid but not together; printed like argparse's own errors, exit 2."""
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     """Write a synthetic customer table."""
     from churn.generate import Drift, Quality, generate_customers, write_table
 
-    drift = Drift(month_to_month_share=args.month_to_month_share, monthly_charges_factor=args.charges_factor,
-                  new_payment_method_share=args.new_payment_method_share, churn_shift=args.churn_shift)
-    quality = Quality(null_share=args.null_share, blank_total_charges_share=args.blank_share,
-                      duplicate_share=args.duplicate_share, out_of_range_share=args.out_of_range_share)
+    try:
+        drift = Drift(month_to_month_share=args.month_to_month_share, monthly_charges_factor=args.charges_factor,
+                      new_payment_method_share=args.new_payment_method_share, churn_shift=args.churn_shift)
+        quality = Quality(null_share=args.null_share, blank_total_charges_share=args.blank_share,
+                          duplicate_share=args.duplicate_share, out_of_range_share=args.out_of_range_share)
+    except ValueError as error:  # e.g. the four quality shares together need more rows than there are
+        raise BadArguments(f"arguments --null-share, --blank-share, --duplicate-share, --out-of-range-share: "
+                           f"{error}") from None
     frame = generate_customers(args.rows, seed=args.seed, drift=drift, quality=quality)
     write_table(frame, args.output)
     print(f"wrote {len(frame)} rows to {args.output}")
@@ -47,15 +58,30 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Validate a table against the contract; print the report."""
+    """Validate a table against the contract; print the report (and write it as JSON if asked)."""
     from churn.ingest import load_table
     from churn.validate import validate
 
     _, report = validate(load_table(args.path), max_bad_share=args.max_bad_share)
     print(report.to_text())
     if args.json:
-        Path(args.json).write_text(json.dumps(report.to_dict(), indent=2), encoding="utf-8")
+        _write_text(Path(args.json), json.dumps(report.to_dict(), indent=2))
     return EXIT_OK if report.ok else EXIT_REFUSED
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all; a failure is a [`DataError`][churn.ingest.DataError]."""
+    from churn.ingest import DataError
+
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
+    except OSError as error:
+        with contextlib.suppress(OSError):  # e.g. the folder is a file: there is no partial copy
+            partial.unlink(missing_ok=True)
+        raise DataError(f"{path}: cannot write the file ({error.strerror or error}); "
+                        "choose a path in a folder you can write to") from None
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -65,6 +91,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     config = _config(args)
     data = load_training_data(config, args.data)
+    # stdout stays the one JSON document below (scripts and labs parse it); what validation did goes to stderr
+    print(f"{data.report.summary()}; the full report is logged to the run as validation_report.txt",
+          file=sys.stderr)
     result = train(config, data)
     registered = log_run(result, config)
     print(json.dumps({"run_id": registered.run_id, "version": registered.version,
@@ -94,18 +123,17 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     """Score customers from a CSV, Parquet or JSON file with the champion."""
-    from churn.ingest import load_table
+    from churn.ingest import load_records
     from churn.predict import predict
 
-    if args.input.endswith(".json"):
-        records = json.loads(Path(args.input).read_text(encoding="utf-8"))
-        records = records if isinstance(records, list) else [records]
-    else:
-        records = load_table(args.input).to_dict(orient="records")
+    records = load_records(args.input)
     config = _config(args)
-    for prediction in predict(records, tracking_uri=config.tracking.uri, model_name=config.tracking.registered_model):
-        print(json.dumps({"customerID": prediction.customer_id, "churn_probability": round(prediction.probability, 6),
-                          "churn": prediction.churn, "model_version": prediction.model_version}))
+    predictions = predict(records, tracking_uri=config.tracking.uri, model_name=config.tracking.registered_model)
+    # strict JSON: a NaN probability raises here, before any line is printed, instead of printing NaN
+    lines = [json.dumps({"customerID": prediction.customer_id, "churn_probability": round(prediction.probability, 6),
+                         "churn": prediction.churn, "model_version": prediction.model_version}, allow_nan=False)
+             for prediction in predictions]
+    print("\n".join(lines))
     return EXIT_OK
 
 
@@ -120,7 +148,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 class PortInUse(Exception):
-    """The address ``churn serve`` should listen on is taken by another process."""
+    """``churn serve`` cannot listen on its address: another process holds it, or the host is not this machine's."""
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -129,6 +157,7 @@ def _check_port_free(host: str, port: int) -> None:
     uvicorn would exit with its own code 3 after logging the error, which scripts would confuse with
     this command's registry code 3.
     """
+    import errno
     import socket
 
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
@@ -136,6 +165,12 @@ def _check_port_free(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as error:
+            if error.errno == errno.EACCES:
+                raise PortInUse(f"cannot listen on {host}:{port} ({error.strerror}); ports below 1024 need "
+                                "administrator rights: pass a --port from 1024 up, e.g. --port 8080") from None
+            if error.errno != errno.EADDRINUSE:  # e.g. a --host that is no address of this machine
+                raise PortInUse(f"cannot listen on {host}:{port} ({error.strerror or error}); pass a --host "
+                                "of this machine, e.g. 127.0.0.1 (this machine only) or 0.0.0.0 (all)") from None
             raise PortInUse(f"cannot listen on {host}:{port} ({error.strerror}); another server holds it: "
                             f"stop it (find it with: ss -ltnp 'sport = :{port}') or pass --port {port + 1}") from None
 
@@ -157,6 +192,78 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def finite_number(text: str) -> float:
+    """argparse type: a finite number (argparse's ``float`` would take ``nan`` and ``inf``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+def share(text: str) -> float:
+    """argparse type: a share of the rows, a number from 0 to 1 (0.05 is 5%)."""
+    value = finite_number(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a share between 0 and 1 (0.05 is 5%), got {text}")
+    return value
+
+
+def positive_number(text: str) -> float:
+    """argparse type: a finite number above 0, e.g. a factor."""
+    value = finite_number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number above 0, got {text}")
+    return value
+
+
+def _whole(text: str, lowest: int, highest: int | None = None) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < lowest or (highest is not None and value > highest):
+        bounds = f"from {lowest} to {highest}" if highest is not None else f"{lowest} or more"
+        raise argparse.ArgumentTypeError(f"must be a whole number {bounds}, got {text}")
+    return value
+
+
+def row_count(text: str) -> int:
+    """argparse type: a number of rows, 1 or more."""
+    return _whole(text, 1)
+
+
+def seed(text: str) -> int:
+    """argparse type: a random seed, 0 or more."""
+    return _whole(text, 0)
+
+
+def port(text: str) -> int:
+    """argparse type: a TCP port, 1 to 65535."""
+    return _whole(text, 1, 65_535)
+
+
+def table_path(text: str) -> str:
+    """argparse type: a file name ending in .csv or .parquet (the folder is made if missing)."""
+    from churn.ingest import SUPPORTED_SUFFIXES
+
+    if Path(text).suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise argparse.ArgumentTypeError(f"{text}: name the file with one of {', '.join(SUPPORTED_SUFFIXES)}")
+    return text
+
+
+def report_path(text: str) -> str:
+    """argparse type: a file to write, in a folder that exists."""
+    folder = Path(text).parent
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: the folder {folder} does not exist; create it or pick another")
+    if Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder; give a file name, e.g. {Path(text) / 'report.json'}")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser of the ``churn`` command and its subcommands."""
     parser = argparse.ArgumentParser(prog="churn", description="The churn prediction system of the MLOps course.",
@@ -175,22 +282,24 @@ def build_parser() -> argparse.ArgumentParser:
         return command
 
     generate = add("generate", cmd_generate, "write a synthetic customer table (CSV or Parquet)", config=False)
-    generate.add_argument("--rows", type=int, default=10_000, help="customers to generate (default 10000)")
-    generate.add_argument("--seed", type=int, default=42, help="the same seed gives the same table (default 42)")
-    generate.add_argument("--output", required=True, help="file to write: .csv or .parquet")
-    generate.add_argument("--month-to-month-share", type=float, default=None, help="drift: share of Month-to-month")
-    generate.add_argument("--charges-factor", type=float, default=1.0, help="drift: multiply MonthlyCharges")
-    generate.add_argument("--new-payment-method-share", type=float, default=0.0, help="drift: new category share")
-    generate.add_argument("--churn-shift", type=float, default=0.0, help="concept drift: add to the churn log-odds")
-    generate.add_argument("--null-share", type=float, default=0.0, help="quality: rows with a missing value")
-    generate.add_argument("--blank-share", type=float, default=0.0, help="quality: blank TotalCharges")
-    generate.add_argument("--duplicate-share", type=float, default=0.0, help="quality: duplicated rows")
-    generate.add_argument("--out-of-range-share", type=float, default=0.0, help="quality: out-of-range values")
+    generate.add_argument("--rows", type=row_count, default=10_000, help="customers to generate (default 10000)")
+    generate.add_argument("--seed", type=seed, default=42, help="the same seed gives the same table (default 42)")
+    generate.add_argument("--output", required=True, type=table_path, help="file to write: .csv or .parquet")
+    generate.add_argument("--month-to-month-share", type=share, default=None, help="drift: share of Month-to-month")
+    generate.add_argument("--charges-factor", type=positive_number, default=1.0, help="drift: multiply MonthlyCharges")
+    generate.add_argument("--new-payment-method-share", type=share, default=0.0, help="drift: new category share")
+    generate.add_argument("--churn-shift", type=finite_number, default=0.0,
+                          help="concept drift: add to the churn log-odds")
+    generate.add_argument("--null-share", type=share, default=0.0, help="quality: rows with a missing value")
+    generate.add_argument("--blank-share", type=share, default=0.0, help="quality: blank TotalCharges")
+    generate.add_argument("--duplicate-share", type=share, default=0.0, help="quality: duplicated rows")
+    generate.add_argument("--out-of-range-share", type=share, default=0.0, help="quality: out-of-range values")
 
     validate = add("validate", cmd_validate, "validate a CSV or Parquet file against the data contract", config=False)
     validate.add_argument("path", help="the .csv or .parquet file to check")
-    validate.add_argument("--json", help="also write the machine-readable report to this file")
-    validate.add_argument("--max-bad-share", type=float, default=0.05, help="share of bad rows per rule that is fatal")
+    validate.add_argument("--json", type=report_path, help="also write the machine-readable report to this file")
+    validate.add_argument("--max-bad-share", type=share, default=0.05,
+                          help="share of the rows one rule may drop before it is fatal, 0 to 1 (default 0.05)")
 
     train = add("train", cmd_train, "train, evaluate, log to MLflow, register as challenger")
     train.add_argument("--data", help="CSV or Parquet file (default: generated data as configured)")
@@ -208,7 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = add("serve", cmd_serve, "serve the prediction API")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
-    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    serve.add_argument("--port", type=port, default=8080, help="port to listen on (default 8080)")
     return parser
 
 
@@ -224,9 +333,12 @@ def main(argv: list[str] | None = None) -> int:
     from churn.tracking import TrackingError
     from churn.validate import ValidationFailed
 
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)  # a bad argument: argparse prints usage and the error, exits 2
     try:
         return args.handler(args)
+    except BadArguments as error:
+        print(f"churn {args.command}: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except (ConfigError, DataError, SettingsError, PortInUse, BundleError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -234,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: the data breaks the contract; nothing was trained or registered.\n{error}", file=sys.stderr)
         return EXIT_REFUSED
     except PredictionInputError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: a record to score breaks the contract; nothing was scored: {error}", file=sys.stderr)
         return EXIT_REFUSED
     except (RegistryError, LookupError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -15,6 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+from numpy.typing import ArrayLike
+
 # --8<-- [start:columns]
 YES_NO = ("Yes", "No")
 INTERNET_ADDON = ("Yes", "No", "No internet service")
@@ -148,15 +151,53 @@ def check_value(column: Column, value: Any) -> Violation | None:
 def _check_number(column: Column, value: Any) -> Violation | None:
     try:
         number = float(value)
+    except OverflowError:  # an integer too large for a float, e.g. 10**400: a number, far out of range
+        number = math.inf if value > 0 else -math.inf
     except (TypeError, ValueError):
         return Violation(column.name, "type", f"{value!r} is not a number")
-    if column.kind == "integer" and not number.is_integer():
-        return Violation(column.name, "type", f"{value!r} is not a whole number")
-    if column.minimum is not None and number < column.minimum:
-        return Violation(column.name, "range", f"{number:g} < minimum {column.minimum:g}")
-    if column.maximum is not None and number > column.maximum:
+    broken = number_rules(column, number)
+    if broken["type"]:
+        what = "a number" if math.isnan(number) else "a whole number"
+        return Violation(column.name, "type", f"{value!r} is not {what}")
+    if broken["range"]:
+        if not math.isfinite(number):
+            return Violation(column.name, "range", f"{_shown(value)} is not a finite number")
+        if column.minimum is not None and number < column.minimum:
+            return Violation(column.name, "range", f"{number:g} < minimum {column.minimum:g}")
         return Violation(column.name, "range", f"{number:g} > maximum {column.maximum:g}")
     return None
+
+
+def _shown(value: Any, limit: int = 30) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+# --8<-- [start:number_rules]
+def number_rules(column: Column, numbers: ArrayLike) -> dict[str, np.ndarray]:
+    """Return which parsed numbers break the rules of a numeric column: a mask for ``"type"`` and one for ``"range"``.
+
+    The one numeric check that [`check_record()`][churn.contract.check_record] (one record: the CLI's
+    ``predict``, the lecture scripts) and [`churn.validate`][churn.validate] (a whole column) share.
+    NaN, from the text ``nan`` or from text that is not a number, breaks ``"type"``; so does a fraction
+    in an integer column. Infinity (``inf``, ``-inf``, ``1e999``) and numbers outside the column's
+    minimum..maximum break ``"range"``. The range test asks "finite and inside", never "below the
+    minimum or above the maximum": every comparison with NaN is false, so the second form lets NaN through.
+
+    Args:
+        column: A column of kind ``"integer"`` or ``"number"``.
+        numbers: One number or an array of them, already parsed to float (NaN where parsing failed).
+    """
+    numbers = np.asarray(numbers, dtype="float64")
+    finite = np.isfinite(numbers)
+    broken_type = np.isnan(numbers)
+    if column.kind == "integer":
+        broken_type = broken_type | (finite & (numbers != np.floor(numbers)))
+    lowest = -math.inf if column.minimum is None else column.minimum
+    highest = math.inf if column.maximum is None else column.maximum
+    inside = finite & (numbers >= lowest) & (numbers <= highest)
+    return {"type": broken_type, "range": ~broken_type & ~inside}
+# --8<-- [end:number_rules]
 
 
 # --8<-- [start:check_record]

@@ -24,6 +24,7 @@ lectures need data that is wrong in controlled ways, so the project makes its ow
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -340,20 +341,31 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     needs one type per column, so a column mixing numbers and blanks is written as text;
     validation reads both forms the same way.
 
+    The file appears whole or not at all: it is written next to its final name and then renamed.
+
     Raises:
-        churn.ingest.DataError: The suffix is neither ``.csv`` nor ``.parquet``.
+        churn.ingest.DataError: The suffix is neither ``.csv`` nor ``.parquet``, or the file cannot be written.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise DataError(f"{path}: cannot write {suffix or 'a file without suffix'!r}; "
                         f"name the file with one of {', '.join(SUPPORTED_SUFFIXES)}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        frame.to_csv(path, index=False)
-    else:
-        mixed = [name for name in frame.columns if frame[name].dtype == object]
-        text = {name: frame[name].map(lambda v: v if pd.isna(v) or isinstance(v, str) else str(v)) for name in mixed}
-        frame.assign(**text).to_parquet(path, index=False)
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if suffix == ".csv":
+            frame.to_csv(partial, index=False)
+        else:
+            mixed = [name for name in frame.columns if frame[name].dtype == object]
+            text = {name: frame[name].map(lambda v: v if pd.isna(v) or isinstance(v, str) else str(v))
+                    for name in mixed}
+            frame.assign(**text).to_parquet(partial, index=False)
+        partial.replace(path)
+    except OSError as error:
+        with contextlib.suppress(OSError):  # e.g. the folder is a file: there is no partial copy
+            partial.unlink(missing_ok=True)
+        raise DataError(f"{path}: cannot write the file ({error.strerror or error}); "
+                        "choose a path in a folder you can write to") from None
     return path
 # --8<-- [end:write_table]

@@ -1,19 +1,23 @@
-"""Ingestion: read a customer table from a CSV or Parquet file, or fail with a clear message.
+"""Ingestion: read a customer table from a CSV or Parquet file, or records to score from JSON, or fail clearly.
 
 Loading does not judge the data; [`churn.validate`][churn.validate] does. It only turns a path into a
-DataFrame, keeping the values as they are in the file (a blank stays a blank, so validation can
-apply its documented rule to it), and turns every way a file can be unusable into a
-[`DataError`][churn.ingest.DataError] that names the file and says what to do, never a raw pandas traceback.
+DataFrame (or, for ``churn predict``, a list of records), keeping the values as they are in the file
+(a blank stays a blank, so validation can apply its documented rule to it), and turns every way a
+file can be unusable into a [`DataError`][churn.ingest.DataError] that names the file and says what to
+do, never a raw pandas traceback.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet")
+RECORD_SUFFIXES = (".json", *SUPPORTED_SUFFIXES)
 
 
 class DataError(Exception):
@@ -45,6 +49,63 @@ def load_table(path: str | Path) -> pd.DataFrame:
                         "export it again with its data")
     return frame
 # --8<-- [end:load]
+
+
+def load_records(path: str | Path) -> list[dict[str, Any]]:
+    """Read customer records to score: a ``.json`` file (one object or a list of objects), or a table.
+
+    A ``.csv`` or ``.parquet`` file is read by [`load_table()`][churn.ingest.load_table], one record per row.
+    JSON is read as it is: the values are judged by the contract, not here. The non-standard tokens
+    ``NaN``, ``Infinity`` and ``-Infinity`` are kept as that text, so the contract refuses them by
+    record and field instead of a NaN reaching the model.
+
+    Raises:
+        DataError: The file is missing, has another suffix, is not valid JSON (the message gives the
+            line and column), or is not an object or a non-empty list of objects (it gives the position).
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in RECORD_SUFFIXES:
+        raise DataError(f"{path}: unsupported file type {suffix or '(no suffix)'!r}; "
+                        f"give the records as {', '.join(RECORD_SUFFIXES)}")
+    if suffix != ".json":
+        return load_table(path).to_dict(orient="records")
+    if not path.is_file():
+        raise DataError(f"{path}: no such file; check the path")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=str)
+    except UnicodeDecodeError as error:
+        raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}); "
+                        "save the JSON as UTF-8") from None
+    except json.JSONDecodeError as error:
+        raise DataError(f"{path}: not valid JSON at line {error.lineno} column {error.colno}: {error.msg}; "
+                        "fix the file (e.g. check it with `python -m json.tool`)") from None
+    except RecursionError:
+        raise DataError(f"{path}: the JSON is nested too deeply to be customer records") from None
+    except OSError as error:
+        raise DataError(f"{path}: cannot read the file ({error.strerror})") from None
+    return _records(path, data)
+
+
+def _records(path: Path, data: Any) -> list[dict[str, Any]]:
+    if isinstance(data, dict):
+        return [data]
+    if not isinstance(data, list):
+        raise DataError(f"{path}: the file holds {_json_kind(data)}; expected one customer object or a list of them")
+    if not data:
+        raise DataError(f"{path}: the list is empty; give at least one customer object")
+    for index, item in enumerate(data):
+        if not isinstance(item, dict):
+            raise DataError(f"{path}: item {index} of the list (0-based) is {_json_kind(item)}, not a customer "
+                            "object; every item must be an object like {\"customerID\": \"7590-VHVEG\", ...}")
+    return data
+
+
+def _json_kind(value: Any) -> str:
+    """Name a JSON value's type and show it briefly, e.g. ``a number (1)``."""
+    kind = {list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
+    shown = json.dumps(value)
+    return f"{kind} ({shown if len(shown) <= 30 else shown[:30] + '...'})"
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

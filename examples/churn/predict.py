@@ -61,12 +61,15 @@ def total_charges(record: Mapping[str, Any]) -> float:
 def check_records(records: Sequence[Mapping[str, Any]]) -> None:
     """Raise [`PredictionInputError`][churn.predict.PredictionInputError] if any record breaks the contract.
 
-    The target column is not needed.
+    The target column is not needed. Each problem names the record by its 0-based position and its
+    customerID, then the column and the rule, e.g. ``record 3 (customerID '7590-VHVEG'): MonthlyCharges:
+    type ('nan' is not a number)``.
     """
     problems = []
     for index, record in enumerate(records):
         fields = {key: value for key, value in record.items() if key != TARGET_COLUMN}
-        problems += [f"record {index}: {violation}" for violation in check_record(fields, require_target=False)]
+        name = f"record {index} (customerID {record[ID_COLUMN]!r})" if ID_COLUMN in record else f"record {index}"
+        problems += [f"{name}: {violation}" for violation in check_record(fields, require_target=False)]
     if problems:
         raise PredictionInputError("; ".join(problems))
 

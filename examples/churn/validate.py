@@ -8,8 +8,9 @@ affected. The rules, in the order they run:
 - the same column name twice -> fatal ("duplicate column"); only the first copy is checked.
 - empty input, or no row left after cleaning -> fatal ("empty table", "no valid rows").
 - missing value in a required column -> rows dropped ("required").
-- a value that is not a number, or not a whole number for tenure/SeniorCitizen -> rows dropped ("type").
-- a number outside the contract's range -> rows dropped ("range").
+- a value that is not a number (the text ``nan`` included), or not a whole number for
+  tenure/SeniorCitizen -> rows dropped ("type").
+- a number outside the contract's range, or infinite (``inf``, ``1e999``) -> rows dropped ("range").
 - a category the contract does not allow -> rows dropped ("allowed values").
 - a customerID not like ``7590-VHVEG`` -> rows dropped ("format").
 - any one of these five row rules dropping more than ``max_bad_share`` of the input rows
@@ -21,9 +22,10 @@ affected. The rules, in the order they run:
 
 The checks are vectorised per column from the contract's [`Column`][churn.contract.Column]
 definitions (allowed values, ranges, nullability); they agree with
-[`churn.contract.check_record()`][churn.contract.check_record], which checks one record at a time. The cleaned frame has
-typed columns: SeniorCitizen and tenure ``int64``, MonthlyCharges and TotalCharges ``float64``,
-the rest ``str``.
+[`churn.contract.check_record()`][churn.contract.check_record], which checks one record at a time, and
+the numeric rules are one function both call, [`churn.contract.number_rules()`][churn.contract.number_rules].
+The cleaned frame has typed columns: SeniorCitizen and tenure ``int64``, MonthlyCharges and
+TotalCharges ``float64``, the rest ``str``.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
-from churn.contract import CUSTOMER_CONTRACT, CUSTOMER_ID_PATTERN, ID_COLUMN, TARGET_COLUMN, Column
+from churn.contract import CUSTOMER_CONTRACT, CUSTOMER_ID_PATTERN, ID_COLUMN, TARGET_COLUMN, Column, number_rules
 
 Action = Literal["fatal", "dropped", "fixed", "kept"]
 ROW_RULES = ("required", "type", "range", "allowed values", "format")
@@ -84,7 +86,24 @@ class ValidationReport:
         table = [" | ".join([*(cell.ljust(width) for cell, width in zip(line[:4], widths, strict=True)), line[4]])
                  for line in lines]
         table.insert(1, "-+-".join("-" * width for width in [*widths, len("detail")]))
-        return "\n".join([summary, *table, "(row numbers are 0-based positions in the input table)"])
+        shows_rows = any(finding.rule in ROW_RULES for finding in self.findings)  # their details name rows
+        note = ["(row numbers are 0-based positions in the input table)"] if shows_rows else []
+        return "\n".join([summary, *table, *note])
+
+    def summary(self) -> str:
+        """Return one line of what validation did: rows in, rows dropped, values fixed by rule, columns left out.
+
+        For a log or a terminal next to other output, e.g. ``churn train``'s: ``validation: 10000 rows in,
+        0 rows dropped, 22 values fixed (TotalCharges blank in first month: 22)``.
+        """
+        fixed = [finding for finding in self.findings if finding.action == "fixed"]
+        fixes = f" ({', '.join(f'{f.column} {f.rule}: {f.rows}' for f in fixed)})" if fixed else ""
+        parts = [f"{self.rows_in} rows in", f"{self.rows_in - self.rows_out} rows dropped",
+                 f"{sum(finding.rows for finding in fixed)} values fixed{fixes}"]
+        unknown = [finding.column for finding in self.findings if finding.rule == "unknown column"]
+        if unknown:
+            parts.append(f"columns left out: {', '.join(unknown)}")
+        return f"validation: {', '.join(parts)}"
 
     def to_dict(self) -> dict[str, Any]:
         """Return the report as plain, JSON-serialisable data."""
@@ -194,12 +213,9 @@ def _check_column(column: Column, values: pd.Series) -> tuple[pd.Series, dict[st
     if column.kind in ("integer", "number"):
         text = values if is_numeric_dtype(values) else values.astype(str).str.strip()
         parsed = pd.to_numeric(text, errors="coerce").astype("float64")
-        masks["type"] = ~missing & parsed.isna()
-        if column.kind == "integer":
-            masks["type"] |= ~missing & (parsed % 1 != 0)
-        lowest = column.minimum if column.minimum is not None else -float("inf")
-        highest = column.maximum if column.maximum is not None else float("inf")
-        masks["range"] = ~missing & ~masks["type"] & ~parsed.between(lowest, highest)
+        broken = number_rules(column, parsed.to_numpy())  # the contract's own check: NaN and infinity fail
+        masks["type"] = ~missing & pd.Series(broken["type"], index=values.index)
+        masks["range"] = ~missing & pd.Series(broken["range"], index=values.index)
     elif column.kind == "category":
         parsed = values.where(~missing)
         masks["allowed values"] = ~missing & ~values.isin(column.allowed)
@@ -221,12 +237,13 @@ def _row_findings(frame: pd.DataFrame, problems: list[tuple[str, str, pd.Series]
     findings = []
     for name, rule, mask in problems:
         detail = _describe(name, rule, frame[name], mask)
-        if share[rule] > max_bad_share:
+        if share[rule] > max_bad_share:  # the table is refused as a whole: no row is dropped, none is used
             action: Action = "fatal"
-            detail += (f"; fatal: rule {rule!r} drops {share[rule]:.1%} of the rows, more than max_bad_share "
+            detail += (f"; fatal: rule {rule!r} fails {share[rule]:.1%} of the rows, more than max_bad_share "
                        f"{max_bad_share:.0%}: fix the source data")
         else:
             action = "dropped"
+            detail += "; rows dropped"
         findings.append(Finding(name, rule, int(mask.sum()), action, detail))
     return findings
 
@@ -235,7 +252,7 @@ def _describe(name: str, rule: str, values: pd.Series, mask: pd.Series) -> str:
     """Say what was wrong and show the first few offending values with their row numbers."""
     first = int(mask.to_numpy().nonzero()[0][0])
     if rule == "required":
-        return f"value missing (first at row {first}); rows dropped"
+        return f"value missing (first at row {first})"
     bad = values[mask]
     counts = bad.astype(str).value_counts()
     examples = ", ".join(f"{_plain(value)!r} ({_rows(counts[str(value)])}, first at row {row})"
@@ -247,7 +264,7 @@ def _describe(name: str, rule: str, values: pd.Series, mask: pd.Series) -> str:
         "allowed values": f"one of {list(column.allowed)}",
         "format": "like '7590-VHVEG'",
     }[rule]
-    return f"expected {expected}, got {examples}; rows dropped"
+    return f"expected {expected}, got {examples}"
 
 
 def _rows(count: int) -> str:

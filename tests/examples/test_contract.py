@@ -70,3 +70,33 @@ def test_missing_and_unknown_columns():
 def test_check_value_accepts_numeric_strings():
     assert check_value(get_column("MonthlyCharges"), "70.35") is None
     assert check_value(get_column("SeniorCitizen"), "1") is None
+
+
+@pytest.mark.parametrize("column, value, rule, detail", [
+    ("MonthlyCharges", "nan", "type", "'nan' is not a number"),
+    ("TotalCharges", "NaN", "type", "'NaN' is not a number"),  # nullable: a blank is allowed, the text nan is not
+    ("tenure", "nan", "type", "'nan' is not a number"),
+    ("MonthlyCharges", "inf", "range", "'inf' is not a finite number"),
+    ("MonthlyCharges", "-inf", "range", "'-inf' is not a finite number"),
+    ("TotalCharges", "1e999", "range", "'1e999' is not a finite number"),
+    ("MonthlyCharges", math.inf, "range", "inf is not a finite number"),
+    ("tenure", -math.inf, "range", "-inf is not a finite number"),
+    ("MonthlyCharges", 10**400, "range", "(401 characters) is not a finite number"),
+])
+def test_nan_and_infinity_break_the_contract(column, value, rule, detail):
+    """A NaN compares false with both bounds; the range check must not read that as inside."""
+    [violation] = check_record({**GOOD, column: value})
+    assert (violation.column, violation.rule) == (column, rule)
+    assert detail in violation.detail
+
+
+def test_number_rules_is_the_vectorised_form_of_check_value():
+    from churn.contract import number_rules
+
+    values = [0.0, 1.0, 72.0, 1.5, -1.0, 73.0, math.nan, math.inf, -math.inf]
+    masks = number_rules(get_column("tenure"), values)
+    assert masks["type"].tolist() == [False, False, False, True, False, False, True, False, False]
+    assert masks["range"].tolist() == [False, False, False, False, True, True, False, True, True]
+    for value, broken_type, broken_range in zip(values, masks["type"], masks["range"], strict=True):
+        violation = check_value(get_column("tenure"), value if not math.isnan(value) else "nan")
+        assert (violation.rule if violation else None) == ("type" if broken_type else "range" if broken_range else None)

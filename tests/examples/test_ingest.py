@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from churn.contract import column_names
 from churn.generate import Quality, generate_customers, write_table
-from churn.ingest import DataError, load_table
+from churn.ingest import DataError, load_records, load_table
 from churn.validate import validate
 
 
@@ -118,3 +118,21 @@ def test_a_directory_is_not_a_file(tmp_path):
     folder.mkdir()
     with pytest.raises(DataError, match=r"data\.csv: no such file"):
         load_table(folder)
+
+
+def test_load_records_reads_json_or_says_where_it_breaks(tmp_path):
+    one = tmp_path / "one.json"
+    one.write_text('{"customerID": "7590-VHVEG", "MonthlyCharges": NaN, "TotalCharges": -Infinity}')
+    assert load_records(one) == [{"customerID": "7590-VHVEG", "MonthlyCharges": "NaN", "TotalCharges": "-Infinity"}]
+    broken = tmp_path / "broken.json"
+    broken.write_text('[{"tenure": 1},\n {"tenure": 2,}]')
+    with pytest.raises(DataError, match=r"broken.json: not valid JSON at line 2 column 15"):
+        load_records(broken)
+    listed = tmp_path / "listed.json"
+    listed.write_text('[{"tenure": 1}, [2]]')
+    with pytest.raises(DataError, match=r"listed.json: item 1 of the list \(0-based\) is a list \(\[2\]\)"):
+        load_records(listed)
+    table = tmp_path / "t.csv"
+    write_table(generate_customers(3, seed=1), table)
+    assert [record["customerID"] for record in load_records(table)] == \
+        generate_customers(3, seed=1)["customerID"].tolist()

@@ -124,5 +124,5 @@ def test_blank_total_charges_follow_the_validation_rules():
 
 def test_records_that_break_the_contract_are_refused(trained):
     base = _customer(trained)
-    with pytest.raises(PredictionInputError, match=r"record 1: Contract: allowed values"):
+    with pytest.raises(PredictionInputError, match=r"record 1 \(customerID .*\): Contract: allowed values"):
         check_records([base, {**base, "Contract": "Weekly"}])

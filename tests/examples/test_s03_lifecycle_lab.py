@@ -53,17 +53,24 @@ def scratch_folder(tmp_path, monkeypatch):
     mlflow.set_tracking_uri(previous)  # the lab's relative sqlite:///mlflow.db must not outlive the folder
 
 
-def run(command: str, capsys) -> tuple[int, str]:
+def run(command: str, capsys, errors: dict[str, str] | None = None) -> tuple[int, str]:
     code = main(shlex.split(command)[1:])
-    return code, capsys.readouterr().out
+    out, err = capsys.readouterr()
+    if errors is not None:
+        errors[command.split()[1]] = err
+    return code, out
 
 
 def test_one_turn_of_the_lifecycle_then_a_refused_promotion(scratch_folder, capsys):
-    outputs = {}
+    outputs, errors = {}, {}
     for command in lab_commands(PAGES["3.2"]):
-        code, out = run(command, capsys)
+        code, out = run(command, capsys, errors)
         assert code == 0, f"{command}: exit {code}\n{out}"
         outputs[command.split()[1]] = outputs.get(command.split()[1], "") + out
+    summary = next(line for line in errors["train"].splitlines() if line.startswith("validation: "))
+    assert summary == ("validation: 10000 rows in, 0 rows dropped, 13 values fixed (TotalCharges blank in first "
+                       "month: 13); the full report is logged to the run as validation_report.txt")
+    assert f"    {summary}\n" in PAGES["3.2"].read_text(encoding="utf-8"), "step 4's output shows the summary"
     assert "wrote 10000 rows to customers.csv" in outputs["generate"]
     assert "rows out: OK" in outputs["validate"] and "blank in first month | 13 " in outputs["validate"]
     trained = json.loads(outputs["train"])

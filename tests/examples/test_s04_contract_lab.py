@@ -67,6 +67,11 @@ def test_lab_new_payment_method_is_refused_above_five_percent(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith("validation: 2000 rows in, 1824 rows out: FAILED (1 fatal finding)")
     assert "PaymentMethod | allowed values       | 176  | fatal" in out
+    page = (ROOT / "docs/course/04-project-use-case/4.3-data-sources-data-contracts-who-owns.md").read_text()
+    lines = out.splitlines()
+    assert "\n".join(lines[:3]) in page and "\n".join(lines[4:]) in page, "the page shows step 2's output"
+    fatal = lines[3]  # the page shortens its list of allowed values
+    assert fatal.split("; ", 1)[1] in page and "rows dropped" not in fatal, "a fatal finding drops nothing"
     assert main(["validate", str(few), "--json", str(tmp_path / "report.json")]) == EXIT_OK
     assert capsys.readouterr().out.startswith("validation: 2000 rows in, 1944 rows out: OK")
     findings = json.loads((tmp_path / "report.json").read_text())["findings"]

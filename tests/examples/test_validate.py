@@ -234,3 +234,46 @@ def test_validating_10_000_rows_is_fast():
         validate(frame)
         best = min(best, time.perf_counter() - started)
     assert best < 0.5
+
+
+@pytest.mark.parametrize("text, rule", [("nan", "type"), ("NaN", "type"), ("inf", "range"), ("-inf", "range"),
+                                        ("1e999", "range")])
+@pytest.mark.parametrize("column", ["MonthlyCharges", "TotalCharges", "tenure"])
+def test_nan_and_infinity_are_dropped_like_check_record_refuses_them(column, text, rule):
+    frame = CLEAN.head(20).astype({column: object})
+    frame.loc[4, column] = text
+    clean, report = validate(frame)
+    assert findings(report) >= {(column, rule, 1, "dropped")}
+    assert frame.loc[4, "customerID"] not in set(clean["customerID"])
+    assert [v.rule for v in check_record(frame.loc[4].to_dict())] == [rule]
+
+
+def test_the_row_number_note_appears_only_with_row_numbers():
+    note = "(row numbers are 0-based positions in the input table)"
+    with_blanks = CLEAN.head(50).astype({"TotalCharges": object})
+    with_blanks.loc[[3, 7], "TotalCharges"] = " "
+    fixed_only = validate(with_blanks)[1].to_text()
+    assert "blank after first month" in fixed_only and note not in fixed_only and "row " not in fixed_only
+    missing_column = validate(CLEAN.drop(columns="gender"))[1].to_text()
+    assert "missing column" in missing_column and note not in missing_column
+    bad_value = validate(CLEAN.head(50).assign(Contract="Monthly"), max_bad_share=1.0)[1].to_text()
+    assert "first at row 0" in bad_value and bad_value.endswith(note)
+
+
+def test_only_a_finding_that_dropped_rows_says_so():
+    _, refused = validate(CLEAN.head(50).assign(Contract="Monthly"))
+    [fatal] = [finding for finding in refused.findings if finding.column == "Contract"]
+    assert fatal.action == "fatal"
+    assert "rows dropped" not in fatal.detail and "fails 100.0% of the rows" in fatal.detail
+    _, passed = validate(CLEAN.head(50).assign(Contract="Monthly"), max_bad_share=1.0)
+    [dropped] = [finding for finding in passed.findings if finding.column == "Contract"]
+    assert dropped.action == "dropped" and dropped.detail.endswith("; rows dropped")
+
+
+def test_summary_says_what_was_dropped_and_fixed():
+    frame = CLEAN.head(50).astype({"TotalCharges": object, "tenure": object}).assign(Extra=1)
+    frame.loc[[3, 7], "TotalCharges"] = " "
+    frame.loc[9, "tenure"] = "nan"
+    _, report = validate(frame)
+    assert report.summary() == ("validation: 50 rows in, 1 rows dropped, 3 values fixed (TotalCharges blank in "
+                                "first month: 1, TotalCharges blank after first month: 2), columns left out: Extra")
