@@ -142,8 +142,9 @@ def test_a_failed_export_is_one_line_and_registers_nothing(tracking_uri, tmp_pat
     config = tmp_path / "c.yaml"
     config.write_text(f"data:\n  generated_rows: {ROWS}\ntracking:\n  registered_model: export-fails\n")
     assert main(["train", "--config", str(config), "--tracking-uri", tracking_uri]) == EXIT_NOT_STORED
-    error = capsys.readouterr().err.strip()
-    assert error.count("\n") == 0 and "cannot export LogisticRegression to ONNX" in error
+    validation, error = capsys.readouterr().err.strip().split("\n")  # train's validation summary, then one error line
+    assert validation.startswith("validation: ") and error.startswith("error: ")
+    assert "cannot export LogisticRegression to ONNX" in error
     assert "Unable to create node" in error and "nothing was logged or registered" in error
     assert aliases(config_for(tracking_uri, "export-fails")) == {}
 
