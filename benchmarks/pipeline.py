@@ -7,7 +7,12 @@ Run from the repository root::
 ``dg.materialize`` runs every asset (ingest, validate with its 13 checks, split, train, evaluate,
 register in a temporary MLflow store, gate) in this process, twice: the first run also creates the
 tracking store and pays MLflow's one-time costs (see ``benchmarks/project.py``), the second is a
-retraining on a store that exists. Target: at most 20 s for a run. The imports are timed apart.
+retraining on a store that exists. Target: at most 20 s for a run. The imports are timed apart,
+and each step's time is printed from Dagster's run records.
+
+Measured on the course's 2-core machine while other jobs ran (load average 6-9): imports 5.8 s,
+first run 22.1 s, of which ``registered_challenger`` 17.3 s (MLflow creating its tables and its
+one-time costs at the first ``log_run``), training 3.5 s; second run 3.8 s.
 """
 
 from __future__ import annotations
