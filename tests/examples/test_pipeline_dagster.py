@@ -16,7 +16,7 @@ from churn.generate import generate_customers
 dg = pytest.importorskip("dagster", reason="Dagster is the project's optional `pipeline` extra: "
                                            "pip install -e 'examples[pipeline]'")
 
-from churn.pipeline import assets  # noqa: E402
+from churn.pipeline import assets, steps  # noqa: E402
 from churn.pipeline.assets import EXTERNAL_RETRY, PIPELINE_ASSETS  # noqa: E402
 from churn.pipeline.checks import CONTRACT_RULES, check_name  # noqa: E402
 from churn.pipeline.definitions import defs  # noqa: E402
@@ -115,7 +115,7 @@ def test_a_failing_registry_step_is_retried_then_fails_naming_it_and_registers_n
         calls.append(1)
         raise ConnectionError("the MLflow server does not answer")
 
-    monkeypatch.setattr(assets, "log_run", unreachable)
+    monkeypatch.setattr(steps, "log_run", unreachable)
     monkeypatch.setattr(dg.RetryPolicy, "calculate_delay", lambda self, attempt_num: 0)  # the test does not wait
     result = dg.materialize(PIPELINE_ASSETS, resources={"settings": settings}, raise_on_error=False)
     assert not result.success
@@ -123,6 +123,27 @@ def test_a_failing_registry_step_is_retried_then_fails_naming_it_and_registers_n
     assert result.retry_attempts_for_node("registered_challenger") == EXTERNAL_RETRY.max_retries
     assert failed_steps(result) == ["registered_challenger"]
     assert registry_state(tracking_uri, "churn") == before
+
+
+def test_a_registry_failure_after_the_version_exists_is_not_retried_and_names_it(first_run, store, monkeypatch):
+    settings, _ = first_run
+    _, tracking_uri = store
+    before = registry_state(tracking_uri, "churn")["versions"]
+    real_log_run, calls = steps.log_run, []
+
+    def lost_answer(*args, **kwargs):
+        calls.append(real_log_run(*args, **kwargs).version)
+        raise ConnectionError("the connection dropped after the model was registered")
+
+    monkeypatch.setattr(steps, "log_run", lost_answer)
+    monkeypatch.setattr(dg.RetryPolicy, "calculate_delay", lambda self, attempt_num: 0)
+    result = dg.materialize(PIPELINE_ASSETS, resources={"settings": settings}, raise_on_error=False)
+    assert failed_steps(result) == ["registered_challenger"] and len(calls) == 1
+    assert result.retry_attempts_for_node("registered_challenger") == 0
+    added = set(registry_state(tracking_uri, "churn")["versions"]) - set(before)
+    assert {str(version) for version in added} == {calls[0]}
+    failure = next(event for event in result.all_events if event.is_step_failure)
+    assert f"failed after version {calls[0]} was created" in failure.step_failure_data.user_failure_data.description
 
 
 def test_the_retry_policy_backs_off_exponentially():
@@ -175,7 +196,7 @@ def test_a_wrong_column_set_stops_at_validation_with_the_report(tmp_path):
     assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
     started = {event.step_key for event in result.all_events if event.event_type_value == "STEP_START"}
     assert started == {"raw_customers", "validated_customers"}
-    assert registry_state(tracking_uri, "churn") == {"versions": {}, "aliases": {}, "runs": 0}
+    assert not (tmp_path / "mlflow.db").exists(), "nothing may even open the tracking store"
 
 
 def test_the_weekly_schedule_runs_the_training_job_on_sunday_night():

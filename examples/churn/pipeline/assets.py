@@ -7,7 +7,8 @@ The asset graph, in the order a run materialises it::
 
 The two steps that talk to the outside, reading the data and writing to the registry (MLflow),
 retry with exponential backoff. An error that another attempt cannot fix (a missing file, a fatal
-validation finding, a registry without a challenger) fails the step at once, with its message.
+validation finding, a registry without a challenger, a registration that failed after creating its
+version) fails the step at once, with its message.
 A gate that says no is a normal outcome: ``promotion_decision`` records it in its metadata.
 """
 
@@ -23,9 +24,9 @@ from churn.config import ConfigError
 from churn.ingest import DataError
 from churn.pipeline.checks import contract_check_results, contract_check_specs
 from churn.pipeline.resources import ChurnSettings
-from churn.pipeline.steps import RawTable, ValidatedTable, evaluate_model, ingest, split
+from churn.pipeline.steps import RawTable, ValidatedTable, evaluate_model, ingest, register_challenger, split
 from churn.registry import GateResult, RegistryError, promote
-from churn.tracking import RegisteredRun, log_run
+from churn.tracking import RegisteredRun
 from churn.train import TrainingData, TrainResult, train
 from churn.validate import validate
 
@@ -103,8 +104,9 @@ def evaluation_metrics(context: dg.AssetExecutionContext, trained_model: TrainRe
 @dg.asset(group_name=GROUP, retry_policy=EXTERNAL_RETRY, deps=[evaluation_metrics])
 def registered_challenger(context: dg.AssetExecutionContext, trained_model: TrainResult,
                           settings: ChurnSettings) -> RegisteredRun:
-    """The MLflow run and the registered model version, aliased ``challenger``."""
-    registered = log_run(trained_model, settings.experiment())
+    """The MLflow run and the registered model version, aliased ``challenger``; retried only before registering."""
+    with fail_at_once_on_bad_input():
+        registered = register_challenger(trained_model, settings.experiment())
     context.add_output_metadata({"version": registered.version, "run_id": registered.run_id,
                                  "model_uri": registered.model_uri})
     return registered

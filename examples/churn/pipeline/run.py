@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from churn.config import ExperimentConfig
-from churn.pipeline.steps import ValidatedTable, evaluate_model, ingest, split
+from churn.pipeline.steps import ValidatedTable, evaluate_model, ingest, register_challenger, split
 from churn.registry import GateResult, promote
-from churn.tracking import RegisteredRun, log_run
+from churn.tracking import RegisteredRun
 from churn.train import train
 from churn.validate import ValidationReport, validate_or_raise
 
@@ -44,14 +44,15 @@ def run_pipeline(config: ExperimentConfig, data_path: str | Path | None = None) 
     Raises:
         churn.ingest.DataError: The data file is missing or unreadable.
         churn.validate.ValidationFailed: The data breaks a fatal rule; nothing is trained or registered.
-        churn.registry.RegistryError: The registry is not in a state the gate can work with.
+        churn.registry.RegistryError: The registry is not in a state the gate can work with, or registering
+            failed after a new version was created.
     """
     raw = ingest(config, data_path)
     clean, report = validate_or_raise(raw.frame)
     data = split(ValidatedTable(clean, report, raw.source), config)
     result = train(config, data)
     metrics = evaluate_model(result.pipeline, data.test, config)
-    registered = log_run(result, config)
+    registered = register_challenger(result, config)
     gate = promote(config, data.test)
     return PipelineOutcome(report, metrics, registered, gate)
 # --8<-- [end:run_pipeline]

@@ -22,7 +22,9 @@ from churn.evaluate import evaluate
 from churn.features import feature_frame, target
 from churn.generate import generate_customers
 from churn.ingest import load_table
-from churn.train import TrainingData
+from churn.registry import RegistryError, registry_client
+from churn.tracking import RegisteredRun, log_run
+from churn.train import TrainingData, TrainResult
 from churn.validate import ValidationReport
 
 
@@ -76,3 +78,42 @@ def evaluate_model(pipeline: Any, test: pd.DataFrame, config: ExperimentConfig) 
     """Score the held-out part with a fitted pipeline and return [`evaluate()`][churn.evaluate.evaluate]'s metrics."""
     probability = pipeline.predict_proba(feature_frame(test))[:, 1]
     return evaluate(target(test).to_numpy(), probability, config.threshold, config.costs)
+
+
+# --8<-- [start:register]
+def register_challenger(result: TrainResult, config: ExperimentConfig) -> RegisteredRun:
+    """Register the trained model as ``challenger`` with [`log_run()`][churn.tracking.log_run], safe to retry.
+
+    ``log_run`` is not idempotent: it registers a new version, then tags it and moves the alias. A
+    failure after the version exists must not be retried, or a second version would be registered;
+    so such a failure raises [`RegistryError`][churn.registry.RegistryError] naming the version (the
+    Dagster asset does not retry it), and any other failure is raised as it was, free to retry. If
+    the registry does not answer that question either, the failure is raised as it was: the one
+    case where a retry may still register a second version.
+
+    Raises:
+        churn.registry.RegistryError: The failure came after a new version was registered.
+    """
+    name = config.tracking.registered_model
+    client = registry_client(config.tracking.uri)
+    before = _version_numbers(client, name)
+    try:
+        return log_run(result, config)
+    except Exception as error:
+        left = sorted(_version_numbers(client, name, default=before) - before, key=int)
+        if not left:
+            raise
+        raise RegistryError(f"registering {name!r} failed after version {', '.join(left)} was created ({error}); "
+                            "not retried, so that no second version is registered: check that version in "
+                            "MLflow (delete it or set its alias by hand), then run the pipeline again") from error
+# --8<-- [end:register]
+
+
+def _version_numbers(client: Any, name: str, default: set[str] | None = None) -> set[str]:
+    """The model's version numbers; ``default`` when given and the registry does not answer."""
+    try:
+        return {str(version.version) for version in client.search_model_versions(f"name='{name}'")}
+    except Exception:
+        if default is None:
+            raise
+        return default
