@@ -1,0 +1,46 @@
+"""The pipeline's one resource: which experiment configuration, which data, which tracking store.
+
+Every asset reads its settings from here, so the UI shows them with each run and a test passes its
+own (a temporary tracking store, 2,000 generated rows). By default the settings come from the
+environment, as ``dagster dev`` sees it: ``CHURN_CONFIG`` (an experiment YAML; default: the built-in
+defaults, the same as ``configs/default.yaml``), ``CHURN_DATA`` (a CSV or Parquet file; default:
+generated customers as configured), ``CHURN_TRACKING_URI`` (default: the config's,
+``sqlite:///mlflow.db``) and ``CHURN_RETRAIN_SIGNAL`` (the file the retraining sensor reads).
+"""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from churn.config import ExperimentConfig, load_config
+
+DEFAULT_RETRAIN_SIGNAL = "monitoring/retrain_signal.json"
+
+
+# --8<-- [start:settings]
+class ChurnSettings(dg.ConfigurableResource):
+    """Where the pipeline's configuration, data and tracking store are."""
+
+    config_path: str | None = None
+    data_path: str | None = None
+    tracking_uri: str | None = None
+    retrain_signal: str = DEFAULT_RETRAIN_SIGNAL
+
+    def experiment(self) -> ExperimentConfig:
+        """Load the experiment configuration, with the tracking URI replaced when one is set here."""
+        config = load_config(self.config_path)
+        if self.tracking_uri:
+            tracking = config.tracking.model_copy(update={"uri": self.tracking_uri})
+            config = config.model_copy(update={"tracking": tracking})
+        return config
+# --8<-- [end:settings]
+
+
+def settings_from_environment() -> ChurnSettings:
+    """The settings ``dagster dev`` uses: the ``CHURN_*`` variables of this module's docstring."""
+    return ChurnSettings(config_path=os.environ.get("CHURN_CONFIG") or None,
+                         data_path=os.environ.get("CHURN_DATA") or None,
+                         tracking_uri=os.environ.get("CHURN_TRACKING_URI") or None,
+                         retrain_signal=os.environ.get("CHURN_RETRAIN_SIGNAL") or DEFAULT_RETRAIN_SIGNAL)
