@@ -37,9 +37,9 @@ def load(name: str) -> dict:
     return yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
 
 
-def test_the_three_project_workflows_exist():
+def test_the_four_project_workflows_exist():
     assert [path.name for path in PROJECT_WORKFLOWS] == ["project-ci.yml", "project-delivery.yml",
-                                                         "project-rollback.yml"]
+                                                         "project-promote-canary.yml", "project-rollback.yml"]
 
 
 # --- the validators on the real files -------------------------------------------------------------------------
@@ -224,9 +224,24 @@ def test_deploys_need_the_image_and_the_gate_and_production_needs_staging():
     assert staging["environment"]["name"] == "staging"
     assert "deploy-staging" in production["needs"] and production["environment"]["name"] == "production"
     assert production["if"] == "startsWith(github.ref, 'refs/tags/v')"
-    for job, overlay in ((staging, "overlays/staging"), (production, "overlays/production")):
+    # Staging's one Deployment gets the new digest; in production only the canary (10% of the requests) does.
+    for job, overlay, deployment in ((staging, "overlays/staging", "churn-api"),
+                                     (production, "overlays/production", "churn-api-canary")):
         assert job["concurrency"]["cancel-in-progress"] is False
-        assert f".github/scripts/deploy.sh apply examples/deploy/k8s/{overlay}" in job["steps"][-1]["run"]
+        assert (f'.github/scripts/deploy.sh apply examples/deploy/k8s/{overlay} {deployment} "$IMAGE@$DIGEST"'
+                in job["steps"][-1]["run"])
+    assert "CHURN_MANIFEST_IMAGE" not in (WORKFLOWS / "project-delivery.yml").read_text()
+
+
+def test_promoting_the_canary_is_manual_and_pins_the_stable_track_to_the_canary_image():
+    promote = load("project-promote-canary.yml")
+    assert list(workflow_rules.triggers(promote)) == ["workflow_dispatch"]
+    job = promote["jobs"]["promote"]
+    assert job["environment"]["name"] == "production"
+    assert job["concurrency"] == {"group": "churn-deploy-production", "cancel-in-progress": False}
+    run = job["steps"][-1]["run"]
+    assert "kubectl get deployment churn-api-canary --namespace churn-production" in run
+    assert '.github/scripts/deploy.sh apply examples/deploy/k8s/overlays/production churn-api "$image"' in run
 
 
 def test_only_the_image_job_may_write_and_every_job_states_its_permissions():
@@ -287,7 +302,8 @@ def test_the_commands_the_workflows_run_exist():
 def test_the_readme_documents_the_workflows_environments_and_secrets():
     readme = (ROOT / "examples" / "README.md").read_text(encoding="utf-8")
     section = readme.split("## CI/CD", 1)[1]
-    for name in ("project-ci.yml", "project-delivery.yml", "project-rollback.yml", "staging", "production",
+    for name in ("project-ci.yml", "project-delivery.yml", "project-promote-canary.yml", "project-rollback.yml",
+                 "churn-api-canary", "staging", "production",
                  "required reviewers", "CHURN_TRACKING_URI", "KUBECONFIG"):
         assert name in section, name
 
@@ -396,67 +412,137 @@ def test_the_real_cli_reports_bad_input_through_the_gate_script(tmp_path):
 # --- the deploy script ----------------------------------------------------------------------------------------
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}}}
+spec:
+  selector: {{matchLabels: {{app: {name}}}}}
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:
+      containers: [{{name: churn-api, image: "registry.example/placeholder:latest"}}]
+"""
 
 
 @pytest.fixture
 def overlay(tmp_path) -> Path:
+    """A base with a stable and a canary Deployment (container churn-api) and a staging overlay on it."""
     (tmp_path / "base").mkdir()
-    (tmp_path / "base" / "kustomization.yaml").write_text("resources: [deployment.yaml]\n")
-    (tmp_path / "base" / "deployment.yaml").write_text(textwrap.dedent("""\
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata: {name: churn-api}
-        spec:
-          selector: {matchLabels: {app: churn-api}}
-          template:
-            metadata: {labels: {app: churn-api}}
-            spec:
-              containers: [{name: api, image: "ghcr.io/acme/churn-api:latest"}]
-        """))
+    (tmp_path / "base" / "kustomization.yaml").write_text("resources: [stable.yaml, canary.yaml]\n")
+    (tmp_path / "base" / "stable.yaml").write_text(DEPLOYMENT.format(name="churn-api"))
+    (tmp_path / "base" / "canary.yaml").write_text(DEPLOYMENT.format(name="churn-api-canary"))
     (tmp_path / "staging").mkdir()
     (tmp_path / "staging" / "kustomization.yaml").write_text("namespace: churn-staging\nresources: [../base]\n")
     return tmp_path / "staging"
 
 
-def deploy(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(SCRIPTS / "deploy.sh"), *map(str, args)], capture_output=True, text=True, check=False)
+def deploy(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SCRIPTS / "deploy.sh"), *map(str, args)], capture_output=True, text=True,
+                          check=False, env=env)
+
+
+def images(manifests: str) -> dict[str, str]:
+    """Deployment name -> the image of its container churn-api, from rendered manifests."""
+    found = {}
+    for document in yaml.safe_load_all(manifests):
+        if document and document["kind"] == "Deployment":
+            containers = document["spec"]["template"]["spec"]["containers"]
+            found[document["metadata"]["name"]] = next(c["image"] for c in containers if c["name"] == "churn-api")
+    return found
 
 
 @needs_kubectl
-def test_deploy_pins_the_image_by_digest_or_tag(overlay):
-    by_digest = deploy("render", overlay, "ghcr.io/acme/churn-api", f"ghcr.io/acme/churn-api@{DIGEST}")
+def test_deploy_pins_only_the_named_deployment_by_digest_or_tag(overlay):
+    by_digest = deploy("render", overlay, "churn-api-canary", f"ghcr.io/acme/churn-api@{DIGEST}")
     assert by_digest.returncode == 0, by_digest.stderr
-    assert f"image: ghcr.io/acme/churn-api@{DIGEST}" in by_digest.stdout
+    assert images(by_digest.stdout) == {"churn-api": "registry.example/placeholder:latest",
+                                        "churn-api-canary": f"ghcr.io/acme/churn-api@{DIGEST}"}
     assert "namespace: churn-staging" in by_digest.stdout
-    by_tag = deploy("render", overlay, "ghcr.io/acme/churn-api", "ghcr.io/acme/churn-api:sha-0123abc")
-    assert "image: ghcr.io/acme/churn-api:sha-0123abc" in by_tag.stdout
+    by_tag = deploy("render", overlay, "churn-api", "ghcr.io/acme/churn-api:sha-0123abc")
+    assert images(by_tag.stdout)["churn-api"] == "ghcr.io/acme/churn-api:sha-0123abc"
 
 
 @needs_kubectl
 def test_deploy_refuses_bad_arguments_with_a_message(overlay, tmp_path):
-    no_overlay = deploy("apply", tmp_path / "nowhere", "ghcr.io/acme/churn-api", f"ghcr.io/acme/churn-api@{DIGEST}")
+    no_overlay = deploy("apply", tmp_path / "nowhere", "churn-api", f"ghcr.io/acme/churn-api@{DIGEST}")
     assert no_overlay.returncode == 2 and "nowhere has no kustomization.yaml" in no_overlay.stderr
-    no_pin = deploy("render", overlay, "ghcr.io/acme/churn-api", "ghcr.io/acme/churn-api")
+    no_pin = deploy("render", overlay, "churn-api", "ghcr.io/acme/churn-api")
     assert no_pin.returncode == 2 and "neither @sha256:digest nor :tag" in no_pin.stderr
     assert deploy("promote", overlay).returncode == 2
+    assert deploy("render", overlay, f"ghcr.io/acme/churn-api@{DIGEST}").returncode == 2  # the old 3-argument form
 
 
 @needs_kubectl
-def test_deploy_refuses_a_manifest_image_no_container_uses(overlay):
-    # kustomize itself ignores the mismatch: the old image would be applied and reported as deployed.
-    result = deploy("render", overlay, "ghcr.io/someone-else/churn-api", f"ghcr.io/acme/churn-api@{DIGEST}")
+def test_deploy_refuses_a_deployment_the_overlay_does_not_have(overlay):
+    # Nothing would be pinned: the old image would be applied and reported as the new one.
+    result = deploy("render", overlay, "churn-api-green", f"ghcr.io/acme/churn-api@{DIGEST}")
     assert result.returncode == 2 and result.stdout == ""
-    assert "no container in" in result.stderr and "'ghcr.io/someone-else/churn-api'" in result.stderr
-    assert "CHURN_MANIFEST_IMAGE" in result.stderr
+    assert result.stderr.strip() == (f"error: overlay {overlay} has no Deployment 'churn-api-green'; pass one of: "
+                                     "churn-api churn-api-canary")
+
+
+FAKE_KUBECTL = """\
+#!/usr/bin/env bash
+# kubectl for the tests: local commands go to the real one; the cluster is a live image and a log.
+set -euo pipefail
+echo "$*" >> "$FAKE_LOG"
+case "$1" in
+  kustomize|set) exec "$REAL_KUBECTL" "$@" ;;
+  get) printf '%s' "${FAKE_LIVE_IMAGE:-}" ;;
+  apply) cp "$3" "$FAKE_APPLIED" ;;
+esac
+"""
+
+
+@pytest.fixture
+def fake_cluster(tmp_path):
+    """Run deploy.sh against a fake cluster; returns run(live_image, *args) -> (result, applied images, calls)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "kubectl").write_text(FAKE_KUBECTL)
+    (bin_dir / "kubectl").chmod(0o755)
+    applied, log = tmp_path / "applied.yaml", tmp_path / "calls"
+
+    def run(live_image: str, *args: str):
+        env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+               "REAL_KUBECTL": shutil.which("kubectl"), "FAKE_LIVE_IMAGE": live_image,
+               "FAKE_APPLIED": str(applied), "FAKE_LOG": str(log)}
+        applied.unlink(missing_ok=True)
+        log.unlink(missing_ok=True)
+        result = deploy(*args, env=env)
+        return result, images(applied.read_text()) if applied.exists() else {}, log.read_text().splitlines()
+
+    return run
 
 
 @needs_kubectl
-@pytest.mark.parametrize("environment", ["staging", "production"])
-def test_deploy_renders_the_project_overlays(environment):
+def test_apply_leaves_the_other_deployments_on_the_image_the_cluster_runs(overlay, fake_cluster):
+    result, applied, calls = fake_cluster("ghcr.io/acme/churn-api:1.0.0", "apply", overlay, "churn-api-canary",
+                                          f"ghcr.io/acme/churn-api@{DIGEST}")
+    assert result.returncode == 0, result.stderr
+    assert applied == {"churn-api": "ghcr.io/acme/churn-api:1.0.0",
+                       "churn-api-canary": f"ghcr.io/acme/churn-api@{DIGEST}"}
+    assert any(call.startswith("get deployment churn-api --namespace churn-staging") for call in calls)
+    assert [call.split()[2] for call in calls if call.startswith("rollout status")] == [
+        "deployment/churn-api", "deployment/churn-api-canary"]
+
+
+@needs_kubectl
+def test_apply_starts_a_deployment_the_cluster_does_not_have_on_the_new_image(overlay, fake_cluster):
+    result, applied, _ = fake_cluster("", "apply", overlay, "churn-api-canary", f"ghcr.io/acme/churn-api@{DIGEST}")
+    assert result.returncode == 0, result.stderr
+    assert set(applied.values()) == {f"ghcr.io/acme/churn-api@{DIGEST}"}
+
+
+@needs_kubectl
+@pytest.mark.parametrize(("environment", "deployment", "untouched"), [("staging", "churn-api", {}),
+                         ("production", "churn-api-canary", {"churn-api": "ghcr.io/OWNER/churn-api:1.0.0"})])
+def test_deploy_renders_the_project_overlays(environment, deployment, untouched):
     overlay = ROOT / "examples" / "deploy" / "k8s" / "overlays" / environment
     if not (overlay / "kustomization.yaml").exists():
         pytest.skip(f"{overlay.relative_to(ROOT)} does not exist yet (the Kubernetes manifests are added separately)")
-    result = deploy("render", overlay, "ghcr.io/owner/churn-api", f"ghcr.io/owner/churn-api@{DIGEST}")
+    # What the delivery workflow passes: the lower-cased owner, whatever name the manifests use.
+    result = deploy("render", overlay, deployment, f"ghcr.io/some-owner/churn-api@{DIGEST}")
     assert result.returncode == 0, result.stderr
-    assert f"@{DIGEST}" in result.stdout, "the overlay's image name is not ghcr.io/owner/churn-api: set the " \
-                                          "CHURN_MANIFEST_IMAGE variable or align the manifests"
+    assert images(result.stdout) == {deployment: f"ghcr.io/some-owner/churn-api@{DIGEST}", **untouched}
