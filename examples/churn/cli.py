@@ -95,7 +95,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"{data.report.summary()}; the full report is logged to the run as validation_report.txt",
           file=sys.stderr)
     result = train(config, data)
-    registered = log_run(result, config)
+    with contextlib.redirect_stdout(sys.stderr):  # MLflow prints "View run ... at: <url>" for a tracking server
+        registered = log_run(result, config)
     print(json.dumps({"run_id": registered.run_id, "version": registered.version,
                       "metrics": {key: round(value, 4) for key, value in result.metrics.items()}}, indent=2))
     return EXIT_OK

@@ -286,6 +286,16 @@ def test_service_lock_pins_the_pyproject_versions_and_no_training_stack():
     assert not set(registry) & set(lock), "registry.txt only adds to service.txt"
 
 
+def test_tracking_server_image_pins_the_server_extra_and_the_mlflow_version():
+    """The stack's mlflow image and a student's ``pip install './examples[server]'`` run the same server."""
+    dockerfile = (EXAMPLES / "deploy" / "mlflow" / "Dockerfile").read_text(encoding="utf-8")
+    project = tomllib.loads((EXAMPLES / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    server = pins_from_text("\n".join(project["optional-dependencies"]["server"]))
+    installed = pins_from_text("\n".join(re.findall(r"^RUN pip install (.*)$", dockerfile, re.M)[0].split()))
+    assert server and {name: installed.get(name) for name in server} == server, "the image's driver drifted"
+    assert re.search(rf"^FROM ghcr.io/mlflow/mlflow:v{re.escape(pyproject_pins()['mlflow'])}$", dockerfile, re.M)
+
+
 SERVICE_MODULES = ["churn/service", "churn/predict.py", "churn/features.py", "churn/contract.py",
                    "churn/model_bundle.py", "churn/__init__.py"]
 
