@@ -102,6 +102,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_pipeline(args: argparse.Namespace) -> int:
+    """Run the whole training pipeline in order, with no orchestrator."""
+    from churn.pipeline.run import run_pipeline
+
+    outcome = run_pipeline(_config(args), args.data)
+    print(outcome.summary())
+    return EXIT_OK if outcome.gate.promoted else EXIT_REFUSED
+
+
 def cmd_promote(args: argparse.Namespace) -> int:
     """Run the promotion gate on the held-out split of the configured data."""
     from churn.registry import promote
@@ -304,6 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = add("train", cmd_train, "train, evaluate, log to MLflow, register as challenger")
     train.add_argument("--data", help="CSV or Parquet file (default: generated data as configured)")
+
+    pipeline = add("pipeline", cmd_pipeline, "ingest, validate, train, evaluate, register and run the gate, in order")
+    pipeline.add_argument("--data", help="CSV or Parquet file (default: generated data as configured)")
 
     promote = add("promote", cmd_promote, "promote the challenger to champion if it passes the gate")
     promote.add_argument("--data", help="data whose held-out split both models are scored on")
