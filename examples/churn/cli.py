@@ -63,9 +63,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from churn.validate import validate
 
     _, report = validate(load_table(args.path), max_bad_share=args.max_bad_share)
-    print(report.to_text())
-    if args.json:
+    if args.json:  # first: if it cannot be written, nothing is printed (exit 2, nothing on stdout)
         _write_text(Path(args.json), json.dumps(report.to_dict(), indent=2))
+    print(report.to_text())
     return EXIT_OK if report.ok else EXIT_REFUSED
 
 
@@ -240,9 +240,12 @@ def _whole(text: str, lowest: int, highest: int | None = None) -> int:
     return value
 
 
+MAX_ROWS = 1_000_000  # about 25 s and 1.5 GB of memory; the public Telco table has 7,043
+
+
 def row_count(text: str) -> int:
-    """argparse type: a number of rows, 1 or more."""
-    return _whole(text, 1)
+    """argparse type: a number of rows to generate, 1 to ``MAX_ROWS``."""
+    return _whole(text, 1, MAX_ROWS)
 
 
 def seed(text: str) -> int:
@@ -255,12 +258,29 @@ def port(text: str) -> int:
     return _whole(text, 1, 65_535)
 
 
+def tracking_uri(text: str) -> str:
+    """argparse type: an MLflow tracking URI with a model registry, e.g. ``sqlite:///mlflow.db``."""
+    from churn.config import check_tracking_uri
+
+    try:
+        return check_tracking_uri(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def table_path(text: str) -> str:
     """argparse type: a file name ending in .csv or .parquet (the folder is made if missing)."""
     from churn.ingest import SUPPORTED_SUFFIXES
 
     if Path(text).suffix.lower() not in SUPPORTED_SUFFIXES:
         raise argparse.ArgumentTypeError(f"{text}: name the file with one of {', '.join(SUPPORTED_SUFFIXES)}")
+    return text
+
+
+def folder_path(text: str) -> str:
+    """argparse type: a folder to write into, made if missing; an existing file is refused."""
+    if Path(text).exists() and not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder; give a folder, e.g. model-bundle")
     return text
 
 
@@ -287,7 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
         if config:
             command.add_argument("--config", default=None, help="experiment YAML (default: built-in defaults, "
                                  "the same as examples/configs/default.yaml)")
-            command.add_argument("--tracking-uri", default=None, help="MLflow tracking URI (default: from the config, "
+            command.add_argument("--tracking-uri", default=None, type=tracking_uri,
+                                 help="MLflow tracking URI (default: from the config, "
                                  "sqlite:///mlflow.db)")
         return command
 
@@ -326,7 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("input", help=".csv, .parquet or .json (one record or a list)")
 
     export = add("export", cmd_export, "write the champion as a model bundle folder for the service image")
-    export.add_argument("--output", required=True, help="folder to write model.onnx and bundle.json into")
+    export.add_argument("--output", required=True, type=folder_path,
+                        help="folder to write model.onnx and bundle.json into")
 
     serve = add("serve", cmd_serve, "serve the prediction API")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")

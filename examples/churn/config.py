@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 
 class ConfigError(ValueError):
@@ -54,12 +54,30 @@ class PromotionConfig(_Strict):
     min_pr_auc: float = Field(default=0.45, ge=0, le=1)
 
 
+TRACKING_SCHEMES = ("sqlite", "http", "https", "postgresql", "mysql", "mssql", "databricks")
+
+
+def check_tracking_uri(uri: str) -> str:
+    """Return ``uri`` if MLflow can keep runs and a model registry there; else raise ``ValueError`` with the fix.
+
+    The scheme (before ``://``; a database driver such as ``postgresql+psycopg2`` counts as its database)
+    must be one of ``TRACKING_SCHEMES``: MLflow's file store has no model registry.
+    """
+    scheme = uri.split("://", 1)[0].split("+", 1)[0].lower() if "://" in uri else ""
+    if scheme not in TRACKING_SCHEMES:
+        raise ValueError(f"{uri!r} is not a tracking URI with a model registry; use sqlite:///mlflow.db (a local "
+                         f"file) or http://host:5000 (an MLflow server); schemes: {', '.join(TRACKING_SCHEMES)}")
+    return uri
+
+
 class TrackingConfig(_Strict):
     """Where runs and models are recorded."""
 
     uri: str = "sqlite:///mlflow.db"
     experiment: str = "churn"
     registered_model: str = "churn"
+
+    _check_uri = field_validator("uri")(classmethod(lambda cls, uri: check_tracking_uri(uri)))
 
 
 class ExperimentConfig(_Strict):
@@ -104,8 +122,15 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> ExperimentC
             loaded = yaml.safe_load(file.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(f"{file}: configuration file not found") from None
+        except IsADirectoryError:
+            raise ConfigError(f"{file}: is a folder; give the YAML file, e.g. examples/configs/default.yaml") from None
+        except UnicodeDecodeError as error:
+            raise ConfigError(f"{file}: not UTF-8 text ({error.reason} at byte {error.start}); "
+                              "save the YAML as UTF-8") from None
+        except OSError as error:
+            raise ConfigError(f"{file}: cannot read the file ({error.strerror or error})") from None
         except yaml.YAMLError as error:
-            raise ConfigError(f"{file}: not valid YAML: {error}") from None
+            raise ConfigError(f"{file}: not valid YAML{_position(error)}") from None
         if loaded is not None and not isinstance(loaded, dict):
             raise ConfigError(f"{file}: the top level must be a mapping of keys to values")
         data = loaded or {}
@@ -114,7 +139,19 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> ExperimentC
         return ExperimentConfig.model_validate(data)
     except ValidationError as error:
         where = str(path) if path is not None else "configuration"
-        lines = [f"{where}: {'.'.join(str(p) for p in issue['loc']) or 'top level'}: "
-                 f"{'unknown key' if issue['type'] == 'extra_forbidden' else issue['msg']}"
+        lines = [f"{where}: {'.'.join(str(p) for p in issue['loc']) or 'top level'}: {_problem(issue)}"
                  for issue in error.errors()]
-        raise ConfigError("\n".join(lines)) from None
+        raise ConfigError("; ".join(lines)) from None
+
+
+def _problem(issue: dict[str, Any]) -> str:
+    """pydantic's message for one issue, without its ``Value error, `` prefix; a typo'd key is an unknown key."""
+    return "unknown key" if issue["type"] == "extra_forbidden" else issue["msg"].removeprefix("Value error, ")
+
+
+def _position(error: yaml.YAMLError) -> str:
+    """Where and what a YAML parse error is, on one line, e.g. ``at line 2 column 1: found character '\\t'``."""
+    mark = getattr(error, "problem_mark", None)
+    where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+    problem = getattr(error, "problem", None)
+    return f"{where}: {problem}" if problem else where

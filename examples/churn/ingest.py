@@ -39,8 +39,7 @@ def load_table(path: str | Path) -> pd.DataFrame:
     if suffix not in SUPPORTED_SUFFIXES:
         raise DataError(f"{path}: unsupported file type {suffix or '(no suffix)'!r}; "
                         f"save the table as {' or '.join(SUPPORTED_SUFFIXES)}")
-    if not path.is_file():
-        raise DataError(f"{path}: no such file; check the path (or create data with `churn generate --output {path}`)")
+    _check_is_file(path, f"check the path (or create data with `churn generate --output {path}`)")
     if path.stat().st_size == 0:
         raise DataError(f"{path}: the file is empty; expected a header and at least one row")
     frame = _read_csv(path) if suffix == ".csv" else _read_parquet(path)
@@ -70,10 +69,9 @@ def load_records(path: str | Path) -> list[dict[str, Any]]:
                         f"give the records as {', '.join(RECORD_SUFFIXES)}")
     if suffix != ".json":
         return load_table(path).to_dict(orient="records")
-    if not path.is_file():
-        raise DataError(f"{path}: no such file; check the path")
+    _check_is_file(path, "check the path")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=str)
+        data = json.loads(path.read_text(encoding="utf-8-sig"), parse_constant=str)  # -sig: Notepad's BOM
     except UnicodeDecodeError as error:
         raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}); "
                         "save the JSON as UTF-8") from None
@@ -82,9 +80,19 @@ def load_records(path: str | Path) -> list[dict[str, Any]]:
                         "fix the file (e.g. check it with `python -m json.tool`)") from None
     except RecursionError:
         raise DataError(f"{path}: the JSON is nested too deeply to be customer records") from None
+    except ValueError as error:  # after JSONDecodeError, its subclass: an integer of more than 4,300 digits
+        raise DataError(f"{path}: a number in the JSON has more than 4,300 digits ({type(error).__name__}); "
+                        "give each value as a number of the column's range") from None
     except OSError as error:
         raise DataError(f"{path}: cannot read the file ({error.strerror})") from None
     return _records(path, data)
+
+
+def _check_is_file(path: Path, fix: str) -> None:
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, not a file; give the file inside it")
+    if not path.is_file():
+        raise DataError(f"{path}: no such file; {fix}")
 
 
 def _records(path: Path, data: Any) -> list[dict[str, Any]]:

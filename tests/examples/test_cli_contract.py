@@ -52,10 +52,19 @@ def inputs(tmp_path_factory) -> Path:
         "notes.txt": "not a table",
         "broken.parquet": "PAR1 but not really",
         "bad.yaml": "sed: 3\n",
+        "broken.yaml": "seed: [1\n",
+        "wrong_type.yaml": "seed: abc\n",
+        "bad_uri.yaml": "tracking:\n  uri: foo://x\n",
+        "bom.json": "\ufeff[1]",
+        "nested.json": json.dumps([[record]]),
+        "huge_digits.json": '{"tenure": ' + "9" * 5000 + "}",
     }
     for name, content in text.items():
         (folder / name).write_text(content, encoding="utf-8")
     (folder / "empty.csv").write_bytes(b"")
+    (folder / "latin1.yaml").write_bytes(b"seed: \xff\n")
+    (folder / "folder.csv").mkdir()
+    (folder / "folder.yaml").mkdir()
     return folder
 
 
@@ -97,8 +106,10 @@ BAD_ARGUMENTS = [
     (["generate", "--output", "x.csv", "--charges-factor", "0"], "argument --charges-factor: must be a number above 0"),
     (["generate", "--output", "x.csv", "--charges-factor", "nan"], "argument --charges-factor"),
     (["generate", "--output", "x.csv", "--churn-shift=-inf"], "argument --churn-shift: '-inf' is not a finite number"),
-    (["generate", "--output", "x.csv", "--rows", "0"], "argument --rows: must be a whole number 1 or more"),
+    (["generate", "--output", "x.csv", "--rows", "0"], "argument --rows: must be a whole number from 1 to"),
     (["generate", "--output", "x.csv", "--rows", "-5"], "argument --rows"),
+    (["generate", "--output", "x.csv", "--rows", "99999999999999999999"], "argument --rows: must be a whole number "
+     "from 1 to 1000000"),
     (["generate", "--output", "x.csv", "--rows", "1.5"], "argument --rows: '1.5' is not a whole number"),
     (["generate", "--output", "x.csv", "--seed", "-1"], "argument --seed: must be a whole number 0 or more"),
     (["generate", "--output", "x.txt"], "argument --output: x.txt: name the file with one of .csv, .parquet"),
@@ -117,6 +128,8 @@ BAD_ARGUMENTS = [
     (["validate", "notes.txt", "--json", "report.json"], "notes.txt: unsupported file type '.txt'"),
     (["validate", "empty.csv"], "empty.csv: the file is empty"),
     (["validate", "broken.parquet"], "broken.parquet: not a readable Parquet file"),
+    (["validate", "folder.csv"], "folder.csv: is a folder, not a file"),
+    (["validate", "good.csv", "--json", "good.csv/report.json"], "good.csv/report.json"),
     # train and promote read and validate their data before anything is trained or registered
     (["train", "--data", "nope.csv"], "nope.csv: no such file"),
     (["train", "--data", "notes.txt"], "notes.txt: unsupported file type"),
@@ -127,6 +140,13 @@ BAD_ARGUMENTS = [
     (["promote", "--config", "bad.yaml"], "sed: unknown key"),
     (["rollback", "--config", "nope.yaml"], "nope.yaml: configuration file not found"),
     (["rollback", "now"], "unrecognized arguments: now"),
+    (["rollback", "--config", "broken.yaml"], "broken.yaml: not valid YAML at line 2 column 1: expected ','"),
+    (["rollback", "--config", "wrong_type.yaml"], "wrong_type.yaml: seed: Input should be a valid integer"),
+    (["rollback", "--config", "latin1.yaml"], "latin1.yaml: not UTF-8 text"),
+    (["rollback", "--config", "folder.yaml"], "folder.yaml: is a folder"),
+    (["rollback", "--config", "bad_uri.yaml"], "bad_uri.yaml: tracking.uri: 'foo://x' is not a tracking URI"),
+    (["rollback", "--tracking-uri", "foo://x"], "argument --tracking-uri: 'foo://x' is not a tracking URI"),
+    (["train", "--tracking-uri", "mlruns"], "argument --tracking-uri: 'mlruns' is not a tracking URI"),
     # predict: the file must be readable and hold customer objects
     (["predict", "nope.json"], "nope.json: no such file"),
     (["predict", "nope.csv"], "nope.csv: no such file"),
@@ -138,10 +158,22 @@ BAD_ARGUMENTS = [
     (["predict", "notes.txt"], "notes.txt: unsupported file type '.txt'; give the records as .json, .csv, .parquet"),
     (["predict", "broken.parquet"], "broken.parquet: not a readable Parquet file"),
     (["predict"], "the following arguments are required: input"),
+    (["predict", "folder.csv"], "folder.csv: is a folder, not a file"),
+    (["predict", "bom.json"], "bom.json: item 0 of the list (0-based) is a number (1)"),  # the BOM is skipped
+    (["predict", "nested.json"], "nested.json: item 0 of the list (0-based) is a list"),
+    (["predict", "huge_digits.json"], "huge_digits.json: a number in the JSON has more than 4,300 digits"),
+    (["predict", "good.csv", "--config", "broken.yaml"], "broken.yaml: not valid YAML"),
+    (["predict", "good.csv", "--tracking-uri", "foo://x"], "argument --tracking-uri"),
+    # export: the folder is checked before the registry is asked
+    (["export"], "the following arguments are required: --output"),
+    (["export", "--output", "good.csv"], "argument --output: good.csv is a file, not a folder"),
+    (["export", "--output", "bundle", "--config", "folder.yaml"], "folder.yaml: is a folder"),
+    (["export", "--output", "bundle", "--tracking-uri", "foo://x"], "argument --tracking-uri"),
     # serve: the port is checked by argparse, the host by trying it
     (["serve", "--port", "0"], "argument --port: must be a whole number from 1 to 65535, got 0"),
     (["serve", "--port", "70000"], "argument --port"),
     (["serve", "--port", "http"], "argument --port: 'http' is not a whole number"),
+    (["serve", "--config", "bad.yaml"], "sed: unknown key"),
     (["serve", "--host", "203.0.113.7", "--port", "8080"], "cannot listen on 203.0.113.7:8080"),
     # the command itself
     ([], "the following arguments are required: COMMAND"),

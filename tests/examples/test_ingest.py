@@ -116,7 +116,7 @@ def test_parquet_without_rows(tmp_path):
 def test_a_directory_is_not_a_file(tmp_path):
     folder = tmp_path / "data.csv"
     folder.mkdir()
-    with pytest.raises(DataError, match=r"data\.csv: no such file"):
+    with pytest.raises(DataError, match=r"data\.csv: is a folder, not a file"):
         load_table(folder)
 
 
