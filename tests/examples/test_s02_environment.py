@@ -67,7 +67,7 @@ def test_churn_package_found_or_named(monkeypatch):
     assert check_env.check_churn_package().status == "OK"
     monkeypatch.setitem(sys.modules, "churn", None)  # makes `import churn` raise ImportError
     missing = check_env.check_churn_package()
-    assert missing.status == "FAIL" and "./examples[test]" in missing.fix
+    assert missing.status == "FAIL" and "./examples[test,pipeline,versioning,server]" in missing.fix
 
 
 @pytest.mark.parametrize("text, status", [(None, "FAIL"), ("v18.19.1\n", "FAIL"), ("v20.20.2\n", "OK"),
@@ -141,6 +141,13 @@ def test_install_sources():
     assert anatomy.install_source("no-such-distribution-s02") == "not installed"
 
 
+def test_anatomy_counts_what_the_makefile_installs():
+    """venv_anatomy.py's two installs are the Makefile's install line, extras and all."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    line = " ".join(label for label, _, _ in anatomy.INSTALLS)
+    assert f"pip install --quiet {line}" in makefile
+
+
 def test_lockfile_summary(tmp_path):
     lock = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))
     version, locked, hashed = anatomy.lockfile_summary(ROOT / "package-lock.json")
@@ -156,8 +163,9 @@ def test_lockfile_summary(tmp_path):
 def test_venv_anatomy_prints_the_counts():
     result = subprocess.run([sys.executable, "examples/lectures/s02/venv_anatomy.py"], cwd=ROOT, capture_output=True,
                             text=True, check=True, timeout=120)
-    assert 'pip install -e ".[dev]"            18 direct requirements, 18 pinned with ==' in result.stdout
-    assert 'pip install -e "./examples[test]"  17 direct requirements, 17 pinned with ==' in result.stdout
+    assert re.search(r'pip install -e "\.\[dev\]" +23 direct requirements, 23 pinned with ==', result.stdout)
+    assert re.search(r'pip install -e "\./examples\[test,pipeline,versioning,server\]" +21 direct requirements, '
+                     r'21 pinned with ==', result.stdout)
     assert "dependencies of dependencies: not pinned by this repository" in result.stdout
     assert "@marp-team/marp-cli 4.5.1, axe-core 4.14.1, mermaid 11.17.2" in result.stdout
 

@@ -19,6 +19,10 @@ from importlib.metadata import PackageNotFoundError, distribution, distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
+# The two projects and extras of the Makefile's install line, as (what pip is given, pyproject.toml, extras).
+INSTALLS = [('-e ".[dev]"', ROOT / "pyproject.toml", ("dev",)),
+            ('-e "./examples[test,pipeline,versioning,server]"', ROOT / "examples" / "pyproject.toml",
+             ("test", "pipeline", "versioning", "server"))]
 
 
 # --8<-- [start:extras]
@@ -79,18 +83,16 @@ def main() -> None:
     print(f"base Python    {sys.base_prefix} (the venv borrows its standard library)")
     print(f"site-packages  {sysconfig.get_paths()['purelib']}")
     print()
-    installs = [('-e ".[dev]"', ROOT / "pyproject.toml", ("dev",)),
-                ('-e "./examples[test]"', ROOT / "examples" / "pyproject.toml", ("test",))]
-    for label, path, extras in installs:
+    for label, path, extras in INSTALLS:
         requirements = requirements_of(path, extras)
         pinned = sum("==" in requirement for requirement in requirements)
-        print(f"pip install {label:<22} {len(requirements)} direct requirements, {pinned} pinned with ==")
+        print(f"pip install {label:<49} {len(requirements)} direct requirements, {pinned} pinned with ==")
     print()
     for name in ("mlops-course", "churn-mlops"):
         print(f"{name:<14} {install_source(name)}")
     print()
     direct = {re.split(r"[=<>\[ ]", requirement)[0].lower().replace("_", "-")
-              for _, path, extras in installs for requirement in requirements_of(path, extras)}
+              for _, path, extras in INSTALLS for requirement in requirements_of(path, extras)}
     installed = {dist.metadata["Name"].lower().replace("_", "-") for dist in distributions()}
     own = installed & {"mlops-course", "churn-mlops"}
     seed = installed & {"pip", "setuptools"}  # put there by `python -m venv` itself
