@@ -51,3 +51,18 @@ def test_every_part_around_the_core_names_its_section_and_only_missing_parts_are
         assert f'["{label}"]' in page, f"no diagram node labelled {label!r}"
     assert PAGE.count("classDef later stroke-dasharray") == 1
     assert re.findall(r"^\s*class (\S+) later$", PAGE, re.M) == ["drift,gov"], "dashed: only what does not exist yet"
+
+
+def test_every_file_the_around_the_core_table_names_exists_and_what_is_dashed_does_not():
+    section = PAGE.split("## What runs around the core, and where", 1)[1].split("\n## ", 1)[0]
+    paths = re.findall(r"`((?:examples|\.github)/[^`*]+)`", section)
+    assert len(paths) >= 6, f"the table names too few files: {paths}"
+    for path in paths:
+        assert (ROOT / path).exists(), f"lecture 4.4 names {path}, which does not exist"
+    assert list((ROOT / ".github/workflows").glob("project-*.yml")), "the table names .github/workflows/project-*.yml"
+    for target in ("bundle", "registry"):
+        assert re.search(rf"^FROM \S+ AS {target}$", (ROOT / "examples/Dockerfile").read_text(), re.M)
+    for overlay in ("staging", "production", "bluegreen"):
+        assert (ROOT / "examples/deploy/k8s/overlays" / overlay / "kustomization.yaml").exists()
+    # dashed in the diagram, so absent from the package: the day one exists, the diagram must turn solid
+    assert not {name for name in SCRIPT["modules"]() if re.search(r"drift|monitor|governance|model_card", name)}
