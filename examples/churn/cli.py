@@ -194,6 +194,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from churn.service.settings import ServiceSettings
 
     config = _config(args)
+    if args.tracking_uri:  # said on the command line: it wins over the environment
+        os.environ["CHURN_TRACKING_URI"] = config.tracking.uri
     os.environ.setdefault("CHURN_TRACKING_URI", config.tracking.uri)
     os.environ.setdefault("CHURN_MODEL_NAME", config.tracking.registered_model)
     ServiceSettings.from_env()  # fail here, with the variable's name, rather than inside uvicorn

@@ -29,6 +29,30 @@ def _with_value(frame, row: int, column: str, value: str):
     return frame
 
 
+@pytest.fixture(autouse=True)
+def no_leaked_service_settings(monkeypatch):
+    """``churn serve`` exports its settings to the environment for uvicorn: undo that after each test."""
+    for name in ("CHURN_TRACKING_URI", "CHURN_MODEL_NAME"):
+        monkeypatch.setenv(name, "")  # records the value before the test (often: not set) for the undo
+        monkeypatch.delenv(name)
+
+
+def test_serve_tracking_uri_on_the_command_line_beats_the_environment(monkeypatch):
+    import socket
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    seen: dict[str, str] = {}
+    monkeypatch.setenv("CHURN_API_KEY", "k")
+    monkeypatch.setenv("CHURN_TRACKING_URI", "sqlite:///elsewhere.db")
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(uri=os.environ["CHURN_TRACKING_URI"]))
+    assert main(["serve", "--tracking-uri", "http://127.0.0.1:5000", "--port", str(port)]) == EXIT_OK
+    assert seen == {"uri": "http://127.0.0.1:5000"}
+
+
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory) -> Path:
     """One folder with a good table and every kind of bad input the matrix feeds the commands."""

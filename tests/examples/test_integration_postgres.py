@@ -52,9 +52,9 @@ def churn(*arguments: str, cwd: Path, env: dict[str, str] | None = None, **popen
 
 
 def environment(**extra: str) -> dict[str, str]:
-    """This process's environment without MLflow settings (only --tracking-uri may say where to go)."""
+    """This process's environment without MLflow or churn settings (only --tracking-uri may say where to go)."""
     paths = [str(ROOT), str(ROOT / "examples"), os.environ.get("PYTHONPATH", "")]
-    return {**{key: value for key, value in os.environ.items() if not key.startswith("MLFLOW_")},
+    return {**{key: value for key, value in os.environ.items() if not key.startswith(("MLFLOW_", "CHURN_"))},
             "PYTHONPATH": os.pathsep.join(filter(None, paths)), **extra}
 
 
