@@ -40,6 +40,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     lecture_tests.add_option(parser)
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Under ``--lecture``, do not even import the test files of other lectures."""
+    return True if lecture_tests.ignore(collection_path, config) else None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep one lecture's tests under ``--lecture``."""
     lecture_tests.select(config, items)

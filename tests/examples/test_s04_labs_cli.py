@@ -21,6 +21,8 @@ from churn.service.app import champion_loader, create_app
 from churn.service.settings import ServiceSettings
 from fastapi.testclient import TestClient
 
+pytestmark = pytest.mark.lab  # six `churn` processes one after another: started first under --lecture
+
 ROOT = Path(__file__).resolve().parents[2]
 CUSTOMER = ROOT / "examples/lectures/s04/customer.json"
 
