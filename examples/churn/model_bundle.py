@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from churn.predict import DEFAULT_THRESHOLD, OnnxPredictor
+from churn.predict import OnnxPredictor, fetch_registered_onnx
 
 MODEL_FILE = "model.onnx"
 METADATA_FILE = "bundle.json"
@@ -108,18 +108,6 @@ def export_champion(folder: str | Path, tracking_uri: str | None = None, model_n
     Raises:
         LookupError: No version carries the alias yet (train and promote a model first).
     """
-    import mlflow
-
-    from churn.registry import registry_client
-
-    client = registry_client(tracking_uri)
-    try:
-        version = client.get_model_version_by_alias(model_name, alias)
-    except Exception as error:  # MLflow raises RestException for a missing model or alias
-        raise LookupError(f"no model version of {model_name!r} has the alias {alias!r}: train and promote one "
-                          f"first (churn train, churn promote). MLflow said: {error}") from None
-    onnx_path = mlflow.artifacts.download_artifacts(run_id=version.run_id, artifact_path="onnx/model.onnx",
-                                                    tracking_uri=client.tracking_uri)
-    return write_bundle(folder, Path(onnx_path).read_bytes(), model_name=model_name,
-                        model_version=str(version.version), run_id=version.run_id,
-                        threshold=float(version.tags.get("threshold", DEFAULT_THRESHOLD)))
+    registered = fetch_registered_onnx(tracking_uri, model_name, alias)
+    return write_bundle(folder, registered.onnx, model_name=model_name, model_version=registered.model_version,
+                        run_id=registered.run_id, threshold=registered.threshold)

@@ -130,9 +130,19 @@ class SklearnPredictor:
                 for record, p in zip(records, probabilities, strict=True)]
 
 
-# --8<-- [start:load_champion]
-def load_champion(tracking_uri: str | None = None, model_name: str = "churn", alias: str = "champion") -> Predictor:
-    """Load the model version the alias points at, as an ONNX predictor.
+@dataclass(frozen=True)
+class RegisteredOnnx:
+    """The ONNX copy of the model version an alias points at, with what scoring needs from the registry."""
+
+    onnx: bytes
+    model_version: str
+    run_id: str
+    threshold: float
+
+
+def fetch_registered_onnx(tracking_uri: str | None = None, model_name: str = "churn",
+                          alias: str = "champion") -> RegisteredOnnx:
+    """Download the ONNX model and the threshold tag of the version ``alias`` points at.
 
     Raises:
         LookupError: No version carries the alias yet (train and promote a model first).
@@ -151,8 +161,19 @@ def load_champion(tracking_uri: str | None = None, model_name: str = "churn", al
                                                     tracking_uri=client.tracking_uri)
     with open(onnx_path, "rb") as file:
         onnx_model = file.read()
-    threshold = float(version.tags.get("threshold", DEFAULT_THRESHOLD))
-    return OnnxPredictor(onnx_model, model_version=str(version.version), threshold=threshold)
+    return RegisteredOnnx(onnx_model, str(version.version), version.run_id,
+                          float(version.tags.get("threshold", DEFAULT_THRESHOLD)))
+
+
+# --8<-- [start:load_champion]
+def load_champion(tracking_uri: str | None = None, model_name: str = "churn", alias: str = "champion") -> Predictor:
+    """Load the model version the alias points at, as an ONNX predictor.
+
+    Raises:
+        LookupError: No version carries the alias yet (train and promote a model first).
+    """
+    registered = fetch_registered_onnx(tracking_uri, model_name, alias)
+    return OnnxPredictor(registered.onnx, model_version=registered.model_version, threshold=registered.threshold)
 # --8<-- [end:load_champion]
 
 
