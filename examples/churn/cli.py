@@ -71,17 +71,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` whole or not at all; a failure is a [`DataError`][churn.ingest.DataError]."""
-    from churn.ingest import DataError
+    from churn.ingest import write_whole
 
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(path)
-    except OSError as error:
-        with contextlib.suppress(OSError):  # e.g. the folder is a file: there is no partial copy
-            partial.unlink(missing_ok=True)
-        raise DataError(f"{path}: cannot write the file ({error.strerror or error}); "
-                        "choose a path in a folder you can write to") from None
+    write_whole(path, lambda partial: partial.write_text(text, encoding="utf-8"))
 
 
 def cmd_train(args: argparse.Namespace) -> int:

@@ -24,7 +24,6 @@ lectures need data that is wrong in controlled ways, so the project makes its ow
 
 from __future__ import annotations
 
-import contextlib
 import math
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -33,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from churn.contract import ID_COLUMN, TARGET_COLUMN, column_names, get_column
-from churn.ingest import SUPPORTED_SUFFIXES, DataError
+from churn.ingest import SUPPORTED_SUFFIXES, DataError, write_whole
 
 NO_INTERNET = "No internet service"
 NEW_PAYMENT_METHOD = "Digital wallet"
@@ -351,9 +350,8 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     if suffix not in SUPPORTED_SUFFIXES:
         raise DataError(f"{path}: cannot write {suffix or 'a file without suffix'!r}; "
                         f"name the file with one of {', '.join(SUPPORTED_SUFFIXES)}")
-    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(partial: Path) -> None:
         if suffix == ".csv":
             frame.to_csv(partial, index=False)
         else:
@@ -361,11 +359,7 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
             text = {name: frame[name].map(lambda v: v if pd.isna(v) or isinstance(v, str) else str(v))
                     for name in mixed}
             frame.assign(**text).to_parquet(partial, index=False)
-        partial.replace(path)
-    except OSError as error:
-        with contextlib.suppress(OSError):  # e.g. the folder is a file: there is no partial copy
-            partial.unlink(missing_ok=True)
-        raise DataError(f"{path}: cannot write the file ({error.strerror or error}); "
-                        "choose a path in a folder you can write to") from None
+
+    write_whole(path, write)
     return path
 # --8<-- [end:write_table]

@@ -9,7 +9,9 @@ do, never a raw pandas traceback.
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,24 @@ RECORD_SUFFIXES = (".json", *SUPPORTED_SUFFIXES)
 
 class DataError(Exception):
     """A data file cannot be used: the message names the file and says how to fix it."""
+
+
+def write_whole(path: Path, write: Callable[[Path], None]) -> None:
+    """Have ``write`` fill a partial file next to ``path``, then rename it: ``path`` appears whole or not at all.
+
+    Raises:
+        DataError: The file cannot be written (the partial copy is removed).
+    """
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(partial)
+        partial.replace(path)
+    except OSError as error:
+        with contextlib.suppress(OSError):  # e.g. the folder is a file: there is no partial copy
+            partial.unlink(missing_ok=True)
+        raise DataError(f"{path}: cannot write the file ({error.strerror or error}); "
+                        "choose a path in a folder you can write to") from None
 
 
 # --8<-- [start:load]
