@@ -81,7 +81,7 @@ class Postgres:
         return f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/{self.database}"
 
 
-def _wait_until(ready: Callable[[], bool], process: subprocess.Popen, log: Path, seconds: float) -> None:
+def wait_until(ready: Callable[[], bool], process: subprocess.Popen, log: Path, seconds: float) -> None:
     """Poll ``ready`` until it is true; raise with the end of the server's log if it exits or times out."""
     deadline = time.monotonic() + seconds
     while not ready():
@@ -139,7 +139,7 @@ def running_postgres(database: str = "mlflow") -> Iterator[Postgres]:
                     return False
                 return True
 
-            _wait_until(accepts_connections, server, log, 30)
+            wait_until(accepts_connections, server, log, 30)
             connection = psycopg2.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres")
             connection.autocommit = True  # CREATE DATABASE cannot run inside a transaction
             try:  # not `with connection`: in psycopg2 that opens a transaction even in autocommit mode
@@ -178,7 +178,7 @@ def running_mlflow_server(backend_store_uri: str, artifacts: Path, cwd: Path) ->
             return False
 
     try:
-        _wait_until(healthy, server, log, 90)
+        wait_until(healthy, server, log, 90)
         yield url
     finally:
         if server.poll() is None:

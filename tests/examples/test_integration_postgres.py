@@ -15,14 +15,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pytest
 
-from tests.examples.real_servers import Unavailable, free_port, running_mlflow_server, running_postgres
+from tests.examples.real_servers import Unavailable, free_port, running_mlflow_server, running_postgres, wait_until
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,17 +98,15 @@ def served_predictions(url: str, records: list[dict], folder: Path) -> list[dict
         server = subprocess.Popen([sys.executable, "-m", "churn.cli", "serve", "--tracking-uri", url,
                                    "--port", str(port)], cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+
+    def ready() -> bool:
+        try:
+            return httpx2.get(f"{base}/ready", timeout=1).status_code == 200
+        except httpx2.TransportError:
+            return False
+
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert server.poll() is None, f"churn serve exited: {(folder / 'serve.log').read_text()}"
-            try:
-                if httpx2.get(f"{base}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"not ready in 90 s: {(folder / 'serve.log').read_text()}"
-            time.sleep(0.1)
+        wait_until(ready, server, folder / "serve.log", 90)
         with httpx2.Client(base_url=base, headers={"X-API-Key": "integration-key"}, timeout=10) as client:
             answers = [client.post("/predict", json=record) for record in records]
     finally:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import httpx2
 
+from tests.examples.real_servers import free_port
 from tests.examples.service_fakes import fake_probability
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,12 +27,6 @@ EXAMPLE = {
     "StreamingTV": "No", "StreamingMovies": "No", "Contract": "Month-to-month", "PaperlessBilling": "Yes",
     "PaymentMethod": "Electronic check", "MonthlyCharges": 29.85, "TotalCharges": 716.4,
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_real_uvicorn_serves_predictions_and_flushes_the_log_on_shutdown(tmp_path):
