@@ -272,7 +272,11 @@ def test_an_idle_writer_still_rotates_at_a_new_day_and_deletes_expired_files(tmp
     assert wait_until(lambda: path.stat().st_size > 0), "the writer wrote the request"
     expired.write_text('{"old": true}\n')  # appears while the service runs, as if left by an earlier one
     clock.now = MIDNIGHT + timedelta(minutes=1)  # then no request comes for the rest of the day
-    assert wait_until(lambda: len(log_files(path)) == 2 and not expired.exists())
+    # Wait for the state only the rotation can make: one rotated file, stamped after midnight (the expired
+    # file sorts first, so it is gone), and a new live file. Counting files alone could pass before the rotation,
+    # when an idle wake-up stamped before midnight had only deleted the expired file.
+    assert wait_until(lambda: [at >= MIDNIGHT for at, _ in rotated_files(path)] == [True] and path.exists())
+    assert not expired.exists()
     log.close()
     rotated, live = lines_by_file(path)
     assert [line["request_id"] for line in rotated] == ["before midnight"]
