@@ -5,8 +5,9 @@ Exit codes:
     1  refused: the data broke a fatal validation rule, the promotion gate said no,
        or a record to score breaks the contract
     2  bad input: wrong arguments, a missing or unreadable file, an invalid configuration,
-       a missing setting, a port already in use; one "error:" line names the argument or
-       the file (and the line or position in it), and nothing is written
+       a missing setting, a port already in use, a tracking server that does not answer;
+       one "error:" line names the argument or the file (and the line or position in it),
+       and nothing is written
     3  registry state: nothing to promote, no champion to score with, nothing to roll back to
     4  model not stored: the trained model could not be exported to ONNX or logged to MLflow;
        nothing was registered
@@ -25,13 +26,18 @@ from pathlib import Path
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT, EXIT_REGISTRY, EXIT_NOT_STORED = 0, 1, 2, 3, 4
 
 
-def _config(args: argparse.Namespace):
+def _config(args: argparse.Namespace, *, probe_tracking: bool = True):
+    """The experiment config with ``--tracking-uri`` applied; a tracking server that does not answer fails here."""
     from churn.config import load_config
 
     config = load_config(args.config)
     if getattr(args, "tracking_uri", None):
         tracking = config.tracking.model_copy(update={"uri": args.tracking_uri})
         config = config.model_copy(update={"tracking": tracking})
+    from churn.registry import check_reachable
+
+    if probe_tracking:  # before any work: a stopped server is found in a second, not after training
+        check_reachable(config.tracking.uri)
     return config
 
 
@@ -185,7 +191,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from churn.service.settings import ServiceSettings
 
-    config = _config(args)
+    # not probed: the service starts without the registry and loads the champion when it answers (/ready says)
+    config = _config(args, probe_tracking=False)
     if args.tracking_uri:  # said on the command line: it wins over the environment
         os.environ["CHURN_TRACKING_URI"] = config.tracking.uri
     os.environ.setdefault("CHURN_TRACKING_URI", config.tracking.uri)
@@ -357,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     from churn.model_bundle import BundleError
     from churn.onnx_export import ExportError
     from churn.predict import PredictionInputError
-    from churn.registry import RegistryError
+    from churn.registry import RegistryError, TrackingUnreachable
     from churn.service.settings import SettingsError
     from churn.tracking import TrackingError
     from churn.validate import ValidationFailed
@@ -368,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     except BadArguments as error:
         print(f"churn {args.command}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (ConfigError, DataError, SettingsError, PortInUse, BundleError) as error:
+    except (ConfigError, DataError, SettingsError, PortInUse, BundleError, TrackingUnreachable) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except ValidationFailed as error:

@@ -10,9 +10,11 @@ deprecated since MLflow 2.9; aliases and tags do the same job without a fixed se
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -28,18 +30,66 @@ class RegistryError(RuntimeError):
     """The registry is not in a state that allows the operation (e.g. no challenger to promote)."""
 
 
+class TrackingUnreachable(Exception):
+    """Nothing answers at the tracking URI's host and port: a setting to fix (exit 2), not a registry state."""
+
+
+# The port a scheme's server listens on when the URI names none.
+DEFAULT_PORTS = {"http": 80, "https": 443, "postgresql": 5432, "mysql": 3306, "mssql": 1433}
+CONNECT_SECONDS = 3.0
+
+
+def check_reachable(tracking_uri: str) -> None:
+    """Raise [`TrackingUnreachable`][churn.registry.TrackingUnreachable] if a server URI's host does not answer.
+
+    Without this check a stopped server costs minutes: the MLflow client retries each request
+    (``MLFLOW_HTTP_REQUEST_MAX_RETRIES``, 7 by default, with backoff; measured: ``churn promote`` gave up
+    after 4 min 14 s) and then reports the failure as if the model did not exist. One TCP connection
+    with a short timeout tells "nothing listens there" apart in a second. Local stores (``sqlite``) are
+    not probed; a server that answers but fails a request still reports its own error.
+    """
+    parts = urlsplit(tracking_uri)
+    scheme = parts.scheme.split("+", 1)[0].lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        return
+    port = parts.port or DEFAULT_PORTS[scheme]
+    try:
+        socket.create_connection((parts.hostname, port), timeout=CONNECT_SECONDS).close()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__  # "Connection refused", "timed out" ...
+        shown = tracking_uri.replace(f"{parts.password}@", "***@") if parts.password else tracking_uri
+        raise TrackingUnreachable(f"cannot reach the tracking server at {shown} ({parts.hostname}:{port}: {reason}); "
+                                  "start it, or point --tracking-uri, CHURN_TRACKING_URI or the config's "
+                                  "tracking.uri at a running one") from None
+
+
 def registry_client(tracking_uri: str | None = None) -> Any:
-    """Return an ``MlflowClient`` for the tracking URI (which is also the registry URI)."""
+    """Return an ``MlflowClient`` for the tracking URI (which is also the registry URI).
+
+    Raises:
+        TrackingUnreachable: The URI names a server (http, https, a database) that does not answer.
+    """
     from mlflow import MlflowClient
 
+    if tracking_uri:
+        check_reachable(tracking_uri)
     return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
 
 
+# What MLflow answers when the registered model or the alias does not exist (the sqlite store and the
+# REST API alike); any other error (a server failing, a permission refused) is not "no such version".
+MISSING = {"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"}
+
+
 def _version_or_none(client: Any, name: str, alias: str) -> Any:
+    from mlflow.exceptions import MlflowException
+
     try:
         return client.get_model_version_by_alias(name, alias)
-    except Exception:  # MLflow raises RestException when the alias does not exist
-        return None
+    except MlflowException as error:
+        if error.error_code in MISSING:
+            return None
+        raise RegistryError(f"the registry could not look up {name}@{alias}: {str(error).splitlines()[0]}") from None
 
 
 @dataclass

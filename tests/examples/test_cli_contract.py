@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -309,6 +311,34 @@ def _entry_point(folder: Path, *args: str) -> subprocess.CompletedProcess:
     env = {name: value for name, value in os.environ.items() if name != "MLFLOW_TRACKING_URI"}
     return subprocess.run([sys.executable, "-m", "churn.cli", *args], cwd=folder, capture_output=True, text=True,
                           timeout=120, check=False, env=env)
+
+
+def _closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("command", [["train"], ["promote"], ["rollback"], ["export", "--output", "bundle"],
+                                     ["pipeline"], ["predict", "good.csv"]])
+def test_a_tracking_server_that_does_not_answer_is_exit_2_at_once_and_nothing_is_written(inputs, command,
+                                                                                           monkeypatch, capsys):
+    uri = f"http://127.0.0.1:{_closed_port()}"
+    started = time.monotonic()
+    code, out, err, added = run(inputs, [*command, "--tracking-uri", uri], monkeypatch, capsys)
+    assert code == EXIT_BAD_INPUT, (out, err)
+    assert f"cannot reach the tracking server at {uri}" in _error_line(err)
+    assert "Connection refused" in err
+    assert time.monotonic() - started < 30, "not after MLflow's minutes of retries (or a whole training run)"
+    assert not added, f"files written: {added}"
+
+
+def test_a_password_in_an_unreachable_database_uri_is_not_printed(inputs, monkeypatch, capsys):
+    uri = f"postgresql://churn:s3cret@127.0.0.1:{_closed_port()}/mlflow"
+    code, _, err, _ = run(inputs, ["promote", "--tracking-uri", uri], monkeypatch, capsys)
+    assert code == EXIT_BAD_INPUT
+    assert "s3cret" not in err and "churn:***@127.0.0.1" in err
 
 
 @pytest.mark.parametrize(("args", "code", "names"), [
