@@ -127,6 +127,8 @@ def _date(value: object) -> dt.date | None:
 
 
 def _shown(value: object) -> str:
+    if isinstance(value, np.generic):  # e.g. numpy's int64 from a CSV column of numbers: show 1, not np.int64(1)
+        value = value.item()
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "a missing value"
     if isinstance(value, str) and not value.strip():
