@@ -2,7 +2,7 @@
 
 The held-out metrics of training say how the model ranked last year's customers; only the outcomes
 say how it ranks this month's. ``churn feedback`` reads every file of the prediction log (the rotated
-ones too, [`log_files()`][churn.service.prediction_log.log_files]) and an outcomes file
+ones too, as ``churn.service.prediction_log.log_files`` lists them) and an outcomes file
 ([`churn.monitoring.outcomes`][churn.monitoring.outcomes]), and writes ``monitoring/performance.json``.
 
 **Which predictions an outcome labels.** ``Churn = Yes`` means the customer left within the month
@@ -30,7 +30,11 @@ customer it scored is labelled already. ``latest`` is the last complete week wit
 
 **Labels that label nothing** (a customer never scored, or scored only outside the window) are no
 error: ``unmatched_labels`` counts them, and ``labels`` splits them into ``never_scored`` and
-``outside_window``.
+``outside_window``. The report's ``model_version`` is the version behind the newest prediction in
+the log; each week lists the ``model_versions`` that scored it, since a promotion can fall mid-week.
+
+The log is read line by line and holds one row per prediction in memory: 100,000 predictions (66 MB
+of log) take about 4.5 s to read and 1 s to judge on the course's loaded 2-core machine.
 """
 
 from __future__ import annotations
