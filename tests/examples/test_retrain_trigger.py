@@ -135,7 +135,7 @@ def test_drift_alone_waits_for_a_person_and_a_confirmation_retrains(realised, tm
     assert check(realised["good"], drift, signal).action == "written"
     ticket = json.loads(signal.read_text(encoding="utf-8"))
     assert ticket["retrain"] is False and ticket["needs_confirmation"] is True and ticket["trigger"] == "drift"
-    assert ticket["reason"].startswith("drift in Contract, the scores (model v3)")
+    assert ticket["reason"].startswith("drift in Contract and the scores (model v3)")
     assert ticket["evidence"] == {"drifted_features": ["Contract"], "prediction_drifted": True, "model_version": "3"}
     skipped, cursor = evaluate_sensor(signal)
     assert isinstance(skipped, dg.SkipReason) and "waits for a person" in skipped.skip_message

@@ -13,7 +13,7 @@ model replaces the champion. The signal file (``monitoring/retrain_signal.json``
 ``CHURN_RETRAIN_SIGNAL``)::
 
     {"retrain": false, "needs_confirmation": true, "trigger": "drift",
-     "reason": "drift in Contract and the scores (model v3)...",
+     "reason": "drift in Contract and the scores (model v3); ...",
      "evidence": {"drifted_features": ["Contract"], "prediction_drifted": true, "model_version": "3"},
      "created_at": "2026-05-05T09:10:00+00:00"}
 
@@ -105,7 +105,8 @@ def decide(performance: dict[str, Any] | None, drift: dict[str, Any] | None) -> 
         causes = list(drift["drifted_features"]) + (["the scores"] if prediction_drifted else [])
         realised = (f"; realised ROC AUC of {latest['week']} is {latest['roc_auc']:.4f}, not below the floor"
                     if latest else "; no realised performance to compare yet")
-        reason = (f"drift in {', '.join(causes) or 'the data'} (model v{drift.get('model_version')}){realised}; "
+        named = " and ".join([", ".join(causes[:-1]), causes[-1]] if len(causes) > 1 else causes) or "the data"
+        reason = (f"drift in {named} (model v{drift.get('model_version')}){realised}; "
                   "check the data (a broken export?) before retraining")
         evidence = {"drifted_features": sorted(drift["drifted_features"]), "prediction_drifted": prediction_drifted,
                     "model_version": drift.get("model_version")}
