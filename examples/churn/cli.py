@@ -446,10 +446,10 @@ def build_parser() -> argparse.ArgumentParser:
     # feedback and retraining (Section 12)
     feedback = add("feedback", cmd_feedback, "join the prediction log with outcomes: realised performance per week",
                    config=False)
-    feedback.add_argument("--outcomes", required=True, help="outcomes file, .csv or .parquet: customerID, "
-                          "churned (Yes or No), labelled_at (YYYY-MM-DD)")
-    feedback.add_argument("--log", default=None, help="the prediction log's live file; the rotated files next "
-                          "to it are read too (default: $CHURN_PREDICTION_LOG, else prediction_log.jsonl)")
+    feedback.add_argument("--outcomes", required=True, metavar="FILE", help="outcomes file, .csv or .parquet: "
+                          "customerID, churned (Yes or No), labelled_at (YYYY-MM-DD)")
+    feedback.add_argument("--log", default=None, metavar="PATH", help="the prediction log's live file; the rotated "
+                          "files next to it are read too (default: $CHURN_PREDICTION_LOG, else prediction_log.jsonl)")
     feedback.add_argument("--config", default=None, help="experiment YAML: threshold, costs, monitoring "
                           "(default: built-in defaults, the same as examples/configs/default.yaml)")
     feedback.add_argument("--output", default="monitoring/performance.json",
@@ -457,12 +457,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     outcomes = add("outcomes", cmd_outcomes, "write an outcomes file from a customer table's Churn column (lab)",
                    config=False)
-    outcomes.add_argument("--from", dest="from_table", required=True, help="customer table with customerID and "
-                          "Churn, .csv or .parquet (e.g. from churn generate)")
+    outcomes.add_argument("--from", dest="from_table", metavar="TABLE", required=True,
+                          help="customer table with customerID and Churn, .csv or .parquet (e.g. from churn generate)")
     outcomes.add_argument("--output", required=True, type=table_path, help="outcomes file to write: .csv or .parquet")
-    outcomes.add_argument("--labelled-at", type=iso_date, default=None,
+    outcomes.add_argument("--labelled-at", type=iso_date, default=None, metavar="DATE",
                           help="label date, YYYY-MM-DD (default: tomorrow, UTC: covers predictions up to today)")
-    outcomes.add_argument("--flip-share", type=share, default=0.0,
+    outcomes.add_argument("--flip-share", type=share, default=0.0, metavar="SHARE",
                           help="lab switch: share of customers whose outcome is flipped (default 0)")
     outcomes.add_argument("--seed", type=seed, default=0, help="which customers are flipped (default 0)")
 
