@@ -166,6 +166,28 @@ def test_a_week_not_over_counts_only_once_all_its_customers_are_labelled(tmp_pat
     assert labelled["weeks"][0]["complete"] and labelled["latest"]["week"] == "2026-W18"
 
 
+def test_an_ended_week_whose_labels_are_partly_in_has_no_say_until_the_next_label_date(tmp_path):
+    # Week 18 (2026-04-27 to 05-03) straddles the label date 05-01: Thursday's scores are labelled by it,
+    # Saturday's wait for 06-01. Over by 05-10, but judged on Thursday alone it would be judged too early.
+    thursday = [(f"T-{i}", 0.9 if i % 2 else 0.1, "Yes" if i % 2 else "No") for i in range(20)]
+    saturday = [(f"S-{i}", 0.1 if i % 2 else 0.9, "Yes" if i % 2 else "No") for i in range(20)]
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(log_bytes(*[("2026-04-30T08:00:00", c, p) for c, p, _ in thursday],
+                              *[("2026-05-02T08:00:00", c, p) for c, p, _ in saturday]))
+    may = [(c, y, "2026-05-01") for c, _, y in thursday]
+    config = config_with(tmp_path, min_labelled=10)
+    early = performance_report(read_predictions(log), load_outcomes(outcomes_csv(tmp_path / "o.csv", *may)), config,
+                               now=at("2026-05-10T00:00:00"))
+    (week,) = early["weeks"]
+    assert (week["scored"], week["labelled"], week["roc_auc"]) == (40, 20, 1.0)
+    assert not week["complete"] and early["latest"] is None, "half the week's labels are not a verdict"
+    june = [(c, y, "2026-06-01") for c, _, y in saturday]
+    later = performance_report(read_predictions(log), load_outcomes(outcomes_csv(tmp_path / "o.csv", *may, *june)),
+                               config, now=at("2026-06-02T00:00:00"))
+    assert later["latest"]["week"] == "2026-W18" and later["latest"]["labelled"] == 40
+    assert later["latest"]["roc_auc"] == 0.5, "Saturday's scores, all wrong, count once their labels are in"
+
+
 def test_a_week_with_one_outcome_only_has_no_ranking_metrics_and_no_verdict(tmp_path):
     log = tmp_path / "log.jsonl"
     log.write_bytes(log_bytes(("2026-04-27T08:00:00", "A", 0.5), ("2026-04-27T08:00:00", "B", 0.1)))

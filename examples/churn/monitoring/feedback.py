@@ -10,6 +10,11 @@ after the snapshot (lecture 4.1), and labels arrive monthly. So an outcome label
 labels the customer's predictions made in the month before it: from ``L`` minus one calendar month
 (inclusive) to ``L`` (exclusive), both at midnight UTC. A prediction takes the first outcome of its
 customer labelled after it, if that outcome's window reaches back to it; otherwise it stays unlabelled.
+The label always comes after the prediction, so no outcome known before a score judges it; the price
+of monthly labels is that a prediction made late in a month is judged on the rest of that month only:
+a customer scored on the 25th who leaves on the 5th of the next month counts as staying (their
+``Yes`` arrives with the next label, for the next month's predictions), so realised recall is a
+little low for the last weeks of a month.
 
 **Several predictions of one customer.** Weekly scoring puts every customer in every week's batch,
 and the CRM screen may score them again in between. Per customer and ISO week the *last* prediction
@@ -23,8 +28,13 @@ calculations of training, [`churn.evaluate`][churn.evaluate]; ``null`` unless bo
 ``cost``, the money the week's call list lost on them (missed churners and wasted offers at the
 configured costs). A week with fewer than ``monitoring.min_labelled`` labelled predictions has no
 ``verdict`` (``null``); otherwise it is ``"ok"``, or ``"below"`` when its ROC AUC is below
-``monitoring.min_realised_roc_auc``. A week is ``complete`` once it has ended, or when every
-customer it scored is labelled already. ``latest`` is the last complete week with a verdict, and
+``monitoring.min_realised_roc_auc``. A week is ``complete`` once its labels are in: it has ended and
+the outcomes reach its end (the newest ``labelled_at`` is on or after the Monday that follows it, so
+every prediction of the week has had its outcome's label date), or every customer it scored is
+labelled already (the lab's case: outcomes labelled tomorrow for today's traffic). A week that has
+merely ended is not enough: with monthly labels, the predictions made after the last label date
+wait a month for theirs, and a verdict on the labelled part alone would judge half a week.
+``latest`` is the last complete week with a verdict, and
 ``below_threshold`` says whether its verdict is ``"below"``: what the retraining trigger
 ([`churn.monitoring.trigger`][churn.monitoring.trigger]) acts on.
 
@@ -175,8 +185,17 @@ def join_outcomes(predictions: pd.DataFrame, outcomes: pd.DataFrame) -> Joined:
 
 
 # --8<-- [start:weekly]
-def weekly_performance(joined: pd.DataFrame, config: ExperimentConfig, now: datetime) -> list[dict[str, Any]]:
-    """Realised performance per ISO week of prediction, oldest week first (the rules of the module docstring)."""
+def weekly_performance(joined: pd.DataFrame, config: ExperimentConfig, now: datetime,
+                       labels_until: pd.Timestamp | None = None) -> list[dict[str, Any]]:
+    """Realised performance per ISO week of prediction, oldest week first (the rules of the module docstring).
+
+    Args:
+        joined: The ``frame`` of [`join_outcomes()`][churn.monitoring.feedback.join_outcomes].
+        config: The threshold, the costs and the ``monitoring`` section.
+        now: Weeks ending after it are not complete unless fully labelled.
+        labels_until: The newest ``labelled_at`` of the outcomes; a week ending after it is not complete
+            unless fully labelled (``None``: no outcomes, only fully labelled weeks are complete).
+    """
     from churn.evaluate import business_cost, evaluate  # scikit-learn's metrics, as in training
 
     monitoring = config.monitoring
@@ -198,10 +217,16 @@ def weekly_performance(joined: pd.DataFrame, config: ExperimentConfig, now: date
             verdict = "ok" if metrics["roc_auc"] >= monitoring.min_realised_roc_auc else "below"
         weeks.append({"week": week, "start": start.date().isoformat(), "scored": len(rows),
                       "labelled": len(labelled), **metrics, "cost": cost, "verdict": verdict,
-                      "complete": bool(start + pd.Timedelta(days=7) <= now or len(labelled) == len(rows)),
+                      "complete": _complete(start + pd.Timedelta(days=7), now, labels_until,
+                                            fully_labelled=len(labelled) == len(rows)),
                       "model_versions": sorted(rows["model_version"].unique().tolist())})
     return weeks
 # --8<-- [end:weekly]
+
+
+def _complete(end: pd.Timestamp, now: datetime, labels_until: pd.Timestamp | None, *, fully_labelled: bool) -> bool:
+    """Whether a week's labels are in: every customer labelled, or the week over and the outcomes past its end."""
+    return fully_labelled or (end <= now and labels_until is not None and end <= labels_until)
 
 
 def performance_report(predictions: pd.DataFrame, outcomes: pd.DataFrame, config: ExperimentConfig, *,
@@ -212,12 +237,14 @@ def performance_report(predictions: pd.DataFrame, outcomes: pd.DataFrame, config
         predictions: The prediction log, as [`read_predictions()`][churn.monitoring.feedback.read_predictions] reads it.
         outcomes: As [`load_outcomes()`][churn.monitoring.outcomes.load_outcomes] reads them.
         config: The threshold, the costs and the ``monitoring`` section.
-        now: The report's time (default: now); weeks ending after it are not complete unless fully labelled.
+        now: The report's time (default: now); weeks ending after it, or after the newest label date,
+            are not complete unless fully labelled.
         sources: The files read, recorded in the report.
     """
     now = now or datetime.now(UTC)
     joined = join_outcomes(predictions, outcomes)
-    weeks = weekly_performance(joined.frame, config, now)
+    labels_until = outcomes[LABELLED_AT].max() if len(outcomes) else None
+    weeks = weekly_performance(joined.frame, config, now, labels_until)
     judged = [week for week in weeks if week["verdict"] is not None and week["complete"]]
     latest = judged[-1] if judged else None
     return {"generated_at": now.isoformat(timespec="seconds"),
@@ -250,7 +277,7 @@ def summary_lines(report: dict[str, Any]) -> Sequence[str]:
              f"ROC AUC {number(week['roc_auc'])}, PR AUC {number(week['pr_auc'])}, "
              f"precision {number(week['precision'], '.3f')}, recall {number(week['recall'], '.3f')}, "
              f"cost {number(week['cost'], ',.0f')}: "
-             f"{week['verdict'] or 'no verdict'}{'' if week['complete'] else ' (week not over)'}"
+             f"{week['verdict'] or 'no verdict'}{'' if week['complete'] else ' (labels not all in yet)'}"
              for week in report["weeks"]]
     latest, floor = report["latest"], report["min_realised_roc_auc"]
     if latest is None:
