@@ -118,6 +118,23 @@ def test_performance_below_the_floor_retrains_at_once_and_the_sensor_requests_a_
     assert isinstance(evaluate_sensor(signal, cursor)[0], dg.SkipReason)
 
 
+def test_one_weeks_decline_fires_once_though_late_labels_move_it_and_a_new_model_serves(realised, tmp_path):
+    signal = tmp_path / "retrain_signal.json"
+    report = json.loads(realised["bad"].read_text(encoding="utf-8"))
+    assert check(realised["bad"], signal=signal).action == "written"
+    assert json.loads(signal.read_text(encoding="utf-8"))["evidence"]["model_versions"] == ["1"]
+    fired, cursor = evaluate_sensor(signal)
+    assert isinstance(fired, dg.RunRequest)
+    report["latest"] = {**report["latest"], "roc_auc": report["latest"]["roc_auc"] + 0.001,
+                        "labelled": report["latest"]["labelled"] + 5}
+    report["model_version"] = "2"  # the retrained model serves now; the week below was still v1's
+    moved = write_json(tmp_path / "moved.json", report)
+    assert check(moved, signal=signal).action == "unchanged"
+    assert isinstance(evaluate_sensor(signal, cursor)[0], dg.SkipReason), "one cause, one run"
+    report["latest"] = {**report["latest"], "week": "2026-W19"}
+    assert check(write_json(tmp_path / "next.json", report), signal=signal).action == "written", "a new week is news"
+
+
 def test_good_performance_and_no_drift_write_nothing_and_the_sensor_skips(realised, tmp_path):
     signal = tmp_path / "retrain_signal.json"
     drift = write_json(tmp_path / "drift.json", no_drift())

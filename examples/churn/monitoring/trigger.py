@@ -19,10 +19,12 @@ model replaces the champion. The signal file (``monitoring/retrain_signal.json``
 
 and after the confirmation also ``"confirmed_by"``, ``"confirmed_at"`` and ``"confirmation_reason"``.
 
-A signal is identified by its ``trigger`` and ``evidence``: a check that finds the same evidence again
-(the same week below the floor, the same features drifted for the same model) leaves the file as it
-is, so the sensor, which fires once per new content of the file, does not retrain twice for one cause
-and a confirmation is not undone. When nothing triggers, the file is not touched.
+A signal is identified by its ``trigger`` and the evidence that names the cause: for performance the
+week and the model versions that scored it, for drift the drifted features, whether the scores
+drifted, and the model. A check that finds the same cause again leaves the file as it is, even if
+late labels moved the week's ROC AUC a little or a newer model now serves, so the sensor, which fires
+once per new content of the file, does not retrain twice for one cause and a confirmation is not
+undone. When nothing triggers, the file is not touched.
 """
 
 from __future__ import annotations
@@ -93,11 +95,13 @@ def decide(performance: dict[str, Any] | None, drift: dict[str, Any] | None) -> 
     """Labels that confirm a decline retrain at once; drift alone asks a person; otherwise nothing."""
     latest = (performance or {}).get("latest")
     if performance and performance["below_threshold"]:
+        # the models that scored the week, not the newest one: after a promotion the old week is still v3's
+        versions = [str(version) for version in latest.get("model_versions") or [performance.get("model_version")]]
         reason = (f"realised ROC AUC {latest['roc_auc']:.4f} in {latest['week']} ({latest['labelled']} labelled "
-                  f"predictions, model v{performance.get('model_version')}) is below "
+                  f"predictions, model v{' and v'.join(versions)}) is below "
                   f"{performance.get('min_realised_roc_auc')}: the labels confirm the decline")
-        evidence = {"week": latest["week"], "roc_auc": latest["roc_auc"], "labelled": latest["labelled"],
-                    "model_version": performance.get("model_version")}
+        evidence = {"week": latest["week"], "model_versions": versions, "roc_auc": latest["roc_auc"],
+                    "labelled": latest["labelled"]}
         return Decision({"retrain": True, "needs_confirmation": False, "trigger": "performance",
                          "reason": reason, "evidence": evidence}, f"retrain: {reason}")
     if drift and drift["drift"]:
@@ -183,13 +187,24 @@ def check(performance: str | Path | None = None, drift: str | Path | None = None
     decision = decide(performance_report, drift_report)
     if decision.signal is None:
         return CheckResult("none", decision, signal_path)
-    current = _current_signal(signal_path)
-    if current and all(current.get(key) == decision.signal[key] for key in ("trigger", "evidence")):
+    if _same_cause(_current_signal(signal_path), decision.signal):
         return CheckResult("unchanged", decision, signal_path)
     content = {**decision.signal, "created_at": (now or datetime.now(UTC)).isoformat(timespec="seconds")}
     _write(signal_path, content)
     return CheckResult("written", decision, signal_path)
 # --8<-- [end:check]
+
+
+# The evidence that names a cause; the rest (a ROC AUC that late labels move) only describes it.
+CAUSE_KEYS = {"performance": ("week", "model_versions"),
+              "drift": ("drifted_features", "prediction_drifted", "model_version")}
+
+
+def _same_cause(current: dict[str, Any] | None, new: dict[str, Any]) -> bool:
+    """Whether the signal file already holds a signal for the cause of ``new``."""
+    if not current or current.get("trigger") != new["trigger"] or not isinstance(current.get("evidence"), dict):
+        return False
+    return all(current["evidence"].get(key) == new["evidence"][key] for key in CAUSE_KEYS[new["trigger"]])
 
 
 def _current_signal(path: Path) -> dict[str, Any] | None:
