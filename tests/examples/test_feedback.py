@@ -96,11 +96,12 @@ def test_the_join_keeps_one_prediction_per_customer_and_week_and_labels_the_mont
 
 def test_a_later_outcome_labels_what_the_earlier_one_did_not_reach(tmp_path):
     log = tmp_path / "log.jsonl"
-    log.write_bytes(log_bytes(("2026-04-20T09:00:00", "A", 0.8), ("2026-05-18T09:00:00", "A", 0.3)))
+    log.write_bytes(log_bytes(("2026-04-20T09:00:00", "A", 0.8), ("2026-05-03T09:00:00", "A", 0.5),
+                              ("2026-05-18T09:00:00", "A", 0.3)))
     outcomes = load_outcomes(outcomes_csv(tmp_path / "o.csv", ("A", "No", "2026-05-01"), ("A", "Yes", "2026-06-01")))
     frame = join_outcomes(read_predictions(log), outcomes).frame
-    assert frame["churned"].tolist() == [0, 1]
-    assert frame["labelled_at"].dt.strftime("%Y-%m-%d").tolist() == ["2026-05-01", "2026-06-01"]
+    assert frame["churned"].tolist() == [0, 1, 1], "two days after a label, the next one judges (not the past one)"
+    assert frame["labelled_at"].dt.strftime("%Y-%m-%d").tolist() == ["2026-05-01", "2026-06-01", "2026-06-01"]
 
 
 # A hand-built week: ten customers scored on Monday 2026-04-27, labelled on 2026-05-11.
