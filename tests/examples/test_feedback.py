@@ -314,7 +314,8 @@ def test_parquet_outcomes_with_real_dates_are_read_like_csv(tmp_path):
         assert loaded["churned"].tolist() == [1, 0]
         assert loaded["labelled_at"].dt.strftime("%Y-%m-%d").tolist() == ["2026-05-01", "2026-06-01"]
     stamps.assign(labelled_at=stamps["labelled_at"] + pd.Timedelta(hours=9)).to_parquet(tmp_path / "noon.parquet")
-    with pytest.raises(Exception, match=r"noon.parquet: row 1, column labelled_at: .* is not a date"):
+    with pytest.raises(Exception, match=r"noon.parquet: row 1, column labelled_at: 2026-05-01T09:00:00\+00:00 is "
+                                        r"not a date .*no time of day"):
         load_outcomes(tmp_path / "noon.parquet")
 
 

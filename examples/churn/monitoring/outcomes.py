@@ -105,8 +105,10 @@ def _dates(path: Path, values: pd.Series) -> pd.Series:
     for index, value in enumerate(values):
         day = _date(value)
         if day is None:
+            fix = ("a label date has no time of day: midnight UTC" if isinstance(value, dt.datetime)
+                   else "e.g. 2026-06-01")
             raise DataError(f"{path}: {_where(path, index)}, column {LABELLED_AT}: {_shown(value)} is not a date "
-                            "written YYYY-MM-DD, e.g. 2026-06-01")
+                            f"written YYYY-MM-DD; {fix}")
         days.append(day)
     return pd.Series(pd.to_datetime(days), dtype="datetime64[us]").dt.tz_localize("UTC")
 
@@ -133,6 +135,8 @@ def _shown(value: object) -> str:
         return "a missing value"
     if isinstance(value, str) and not value.strip():
         return "a blank"
+    if isinstance(value, dt.date):  # a Parquet timestamp with a time of day: show 2026-05-01T10:00:00+00:00
+        return value.isoformat()
     text = repr(value)
     return text if len(text) <= 40 else text[:40] + "..."
 
