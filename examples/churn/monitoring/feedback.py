@@ -38,7 +38,8 @@ wait a month for theirs, and a verdict on the labelled part alone would judge ha
 ``below_threshold`` says whether its verdict is ``"below"``: what the retraining trigger
 ([`churn.monitoring.trigger`][churn.monitoring.trigger]) acts on.
 
-**Labels that label nothing** (a customer never scored, or scored only outside the window) are no
+**Labels that label nothing** (a customer never scored, or scored only outside the window, or whose
+score in the window was replaced by a later one the same week, after the window) are no
 error: ``unmatched_labels`` counts them, and ``labels`` splits them into ``never_scored`` and
 ``outside_window``. The report's ``model_version`` is the version behind the newest prediction in
 the log; each week lists the ``model_versions`` that scored it, since a promotion can fall mid-week.
@@ -289,5 +290,5 @@ def summary_lines(report: dict[str, Any]) -> Sequence[str]:
     labels = report["labels"]
     lines.append(f"{labels['matched']} of {labels['outcomes']} labels matched predictions; "
                  f"{report['unmatched_labels']} did not ({labels['never_scored']} for customers never scored, "
-                 f"{labels['outside_window']} with no prediction in their month)")
+                 f"{labels['outside_window']} with no counted prediction in their month)")
     return lines
