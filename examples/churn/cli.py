@@ -3,7 +3,8 @@
 Exit codes:
     0  success
     1  refused: the data broke a fatal validation rule, the promotion gate said no,
-       or a record to score breaks the contract
+       a record to score breaks the contract, or there is no retraining signal waiting
+       for a confirmation
     2  bad input: wrong arguments, a missing or unreadable file, an invalid configuration,
        a missing setting, a port already in use, a tracking server that does not answer;
        one "error:" line names the argument or the file (and the line or position in it),
@@ -153,6 +154,100 @@ def cmd_export(args: argparse.Namespace) -> int:
     metadata = export_champion(args.output, config.tracking.uri, config.tracking.registered_model)
     print(f"wrote {metadata.model_name} v{metadata.model_version} (threshold {metadata.threshold:g}) to {args.output}")
     return EXIT_OK
+
+
+# --- feedback and retraining (Section 12): outcomes, realised performance, the retraining trigger ---
+def cmd_feedback(args: argparse.Namespace) -> int:
+    """Join the prediction log with the outcomes; write realised performance per week."""
+    from churn.config import load_config
+    from churn.monitoring.feedback import (
+        default_log_path,
+        performance_report,
+        read_predictions,
+        summary_lines,
+        write_report,
+    )
+    from churn.monitoring.outcomes import load_outcomes
+    from churn.service.prediction_log import log_files
+
+    config = load_config(args.config)
+    outcomes = load_outcomes(args.outcomes)
+    log = args.log or default_log_path()
+    predictions = read_predictions(log)
+    sources = {"log": [str(file) for file in log_files(log)], "outcomes": str(args.outcomes)}
+    report = performance_report(predictions, outcomes, config, sources=sources)
+    write_report(report, args.output)
+    print("\n".join([*summary_lines(report), f"wrote {args.output}"]))
+    return EXIT_OK
+
+
+def cmd_outcomes(args: argparse.Namespace) -> int:
+    """Write an outcomes file from a customer table's Churn column (the lab's stand-in for billing)."""
+    from churn.generate import write_table
+    from churn.ingest import load_table
+    from churn.monitoring.outcomes import CHURNED, outcomes_from_table
+
+    labelled_at = args.labelled_at or tomorrow_utc()
+    outcomes = outcomes_from_table(load_table(args.from_table), labelled_at, flip_share=args.flip_share,
+                                   seed=args.seed, source=args.from_table)
+    write_table(outcomes, args.output)
+    flipped = f", a share of {args.flip_share:g} flipped" if args.flip_share else ""
+    print(f"wrote {len(outcomes)} outcomes ({int((outcomes[CHURNED] == 'Yes').sum())} churned{flipped}) "
+          f"labelled at {labelled_at.isoformat()} to {args.output}")
+    return EXIT_OK
+
+
+def cmd_retrain_check(args: argparse.Namespace) -> int:
+    """Decide from the performance and drift reports whether to retrain; write the sensor's signal file."""
+    from churn.monitoring.trigger import check
+
+    result = check(args.performance, args.drift, args.signal)
+    said = {"written": f"wrote {result.signal_path}", "unchanged": f"{result.signal_path} already says so; unchanged",
+            "none": f"{result.signal_path} not touched"}[result.action]
+    lines = [result.decision.summary, said]
+    if result.decision.signal and result.decision.signal["needs_confirmation"] and result.action == "written":
+        lines.append("a person confirms with: churn retrain-confirm --by NAME --reason TEXT")
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_retrain_confirm(args: argparse.Namespace) -> int:
+    """Confirm a retraining signal that waits for a person."""
+    from churn.monitoring.trigger import confirm, default_signal_path
+
+    path = args.signal or default_signal_path()
+    signal = confirm(args.by, args.reason, path)
+    print(f"confirmed by {signal['confirmed_by']}: {signal['reason']}\n"
+          f"wrote {path}; the retraining sensor starts the training job")
+    return EXIT_OK
+
+
+def iso_date(text: str):
+    """argparse type: a date written YYYY-MM-DD."""
+    import datetime as dt
+    import re
+
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD, e.g. 2026-06-01")
+
+
+def tomorrow_utc():
+    """The day after today in UTC: labels recorded then cover every prediction made up to today."""
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+
+
+def text(value: str) -> str:
+    """argparse type: text that is not blank (a name, a reason)."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("must not be blank")
+    return value.strip()
+# --- end of feedback and retraining ---
 
 
 class PortInUse(Exception):
@@ -354,6 +449,44 @@ def build_parser() -> argparse.ArgumentParser:
     serve = add("serve", cmd_serve, "serve the prediction API")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     serve.add_argument("--port", type=port, default=8080, help="port to listen on (default 8080)")
+
+    # feedback and retraining (Section 12)
+    feedback = add("feedback", cmd_feedback, "join the prediction log with outcomes: realised performance per week",
+                   config=False)
+    feedback.add_argument("--outcomes", required=True, metavar="FILE", help="outcomes file, .csv or .parquet: "
+                          "customerID, churned (Yes or No), labelled_at (YYYY-MM-DD)")
+    feedback.add_argument("--log", default=None, metavar="PATH", help="the prediction log's live file; the rotated "
+                          "files next to it are read too (default: $CHURN_PREDICTION_LOG, else prediction_log.jsonl)")
+    feedback.add_argument("--config", default=None, help="experiment YAML: threshold, costs, monitoring "
+                          "(default: built-in defaults, the same as examples/configs/default.yaml)")
+    feedback.add_argument("--output", default="monitoring/performance.json",
+                          help="performance report to write (default monitoring/performance.json)")
+
+    outcomes = add("outcomes", cmd_outcomes, "write an outcomes file from a customer table's Churn column (lab)",
+                   config=False)
+    outcomes.add_argument("--from", dest="from_table", metavar="TABLE", required=True,
+                          help="customer table with customerID and Churn, .csv or .parquet (e.g. from churn generate)")
+    outcomes.add_argument("--output", required=True, type=table_path, help="outcomes file to write: .csv or .parquet")
+    outcomes.add_argument("--labelled-at", type=iso_date, default=None, metavar="DATE",
+                          help="label date, YYYY-MM-DD (default: tomorrow, UTC: covers predictions up to today)")
+    outcomes.add_argument("--flip-share", type=share, default=0.0, metavar="SHARE",
+                          help="lab switch: share of customers whose outcome is flipped (default 0)")
+    outcomes.add_argument("--seed", type=seed, default=0, help="which customers are flipped (default 0)")
+
+    check = add("retrain-check", cmd_retrain_check, "decide from performance and drift whether to retrain; "
+                "write the retraining signal", config=False)
+    check.add_argument("--performance", default=None,
+                       help="performance report (default: monitoring/performance.json if it exists)")
+    check.add_argument("--drift", default=None, help="drift report (default: monitoring/drift.json if it exists)")
+    check.add_argument("--signal", default=None, help="signal file the sensor reads (default: "
+                       "$CHURN_RETRAIN_SIGNAL, else monitoring/retrain_signal.json)")
+
+    confirm = add("retrain-confirm", cmd_retrain_confirm, "a person confirms a retraining signal that waits for one",
+                  config=False)
+    confirm.add_argument("--by", required=True, type=text, help="who confirms (recorded in the signal)")
+    confirm.add_argument("--reason", required=True, type=text, help="why: what the data check found")
+    confirm.add_argument("--signal", default=None, help="signal file (default: $CHURN_RETRAIN_SIGNAL, else "
+                         "monitoring/retrain_signal.json)")
     return parser
 
 
@@ -362,6 +495,7 @@ def main(argv: list[str] | None = None) -> int:
     from churn.config import ConfigError
     from churn.ingest import DataError
     from churn.model_bundle import BundleError
+    from churn.monitoring.trigger import NothingToConfirm
     from churn.onnx_export import ExportError
     from churn.predict import PredictionInputError
     from churn.registry import RegistryError, TrackingUnreachable
@@ -380,6 +514,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except ValidationFailed as error:
         print(f"error: the data breaks the contract; nothing was trained or registered.\n{error}", file=sys.stderr)
+        return EXIT_REFUSED
+    except NothingToConfirm as error:
+        print(f"error: {error}", file=sys.stderr)
         return EXIT_REFUSED
     except PredictionInputError as error:
         print(f"error: a record to score breaks the contract; nothing was scored: {error}", file=sys.stderr)

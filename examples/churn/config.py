@@ -54,6 +54,18 @@ class PromotionConfig(_Strict):
     min_pr_auc: float = Field(default=0.45, ge=0, le=1)
 
 
+class MonitoringConfig(_Strict):
+    """When monitoring calls a change drift, and when realised performance asks for retraining."""
+
+    psi_threshold: float = Field(default=0.2, gt=0, description="PSI at or above this: the feature drifted")
+    p_value: float = Field(default=0.01, gt=0, lt=1, description="KS / chi-square p-value below this: drifted")
+    bins: int = Field(default=10, ge=2, description="quantile bins of the reference for a numeric feature's PSI")
+    prediction_psi_threshold: float = Field(default=0.2, gt=0, description="PSI of the scores at or above: drifted")
+    min_realised_roc_auc: float = Field(default=0.75, ge=0, le=1,
+                                        description="realised ROC AUC of the latest complete week below: retrain")
+    min_labelled: int = Field(default=200, ge=1, description="fewer labelled predictions in a week: no verdict")
+
+
 TRACKING_SCHEMES = ("sqlite", "http", "https", "postgresql", "mysql", "mssql", "databricks")
 
 
@@ -81,7 +93,7 @@ class TrackingConfig(_Strict):
 
 
 class ExperimentConfig(_Strict):
-    """A whole experiment: data, split, model, threshold, costs, promotion gate, tracking."""
+    """A whole experiment: data, split, model, threshold, costs, promotion gate, tracking, monitoring."""
 
     data: DataConfig = DataConfig()
     model: ModelConfig = ModelConfig()
@@ -91,6 +103,7 @@ class ExperimentConfig(_Strict):
     costs: CostConfig = CostConfig()
     promotion: PromotionConfig = PromotionConfig()
     tracking: TrackingConfig = TrackingConfig()
+    monitoring: MonitoringConfig = MonitoringConfig()
 # --8<-- [end:config]
 
     @model_validator(mode="after")

@@ -15,8 +15,9 @@ import os
 import dagster as dg
 
 from churn.config import ExperimentConfig, load_config
+from churn.monitoring.trigger import DEFAULT_SIGNAL, SIGNAL_ENV
 
-DEFAULT_RETRAIN_SIGNAL = "monitoring/retrain_signal.json"
+DEFAULT_RETRAIN_SIGNAL = DEFAULT_SIGNAL  # the file `churn retrain-check` writes
 
 
 # --8<-- [start:settings]
@@ -43,4 +44,4 @@ def settings_from_environment() -> ChurnSettings:
     return ChurnSettings(config_path=os.environ.get("CHURN_CONFIG") or None,
                          data_path=os.environ.get("CHURN_DATA") or None,
                          tracking_uri=os.environ.get("CHURN_TRACKING_URI") or None,
-                         retrain_signal=os.environ.get("CHURN_RETRAIN_SIGNAL") or DEFAULT_RETRAIN_SIGNAL)
+                         retrain_signal=os.environ.get(SIGNAL_ENV) or DEFAULT_RETRAIN_SIGNAL)

@@ -1,15 +1,21 @@
 """The retraining trigger: a sensor that reads the signal file the monitoring part writes.
 
-The monitoring part (Section 12) writes one small JSON file, by default
-``monitoring/retrain_signal.json`` (``CHURN_RETRAIN_SIGNAL``), for example::
+``churn retrain-check`` ([`churn.monitoring.trigger`][churn.monitoring.trigger]) writes one small JSON
+file, by default ``monitoring/retrain_signal.json`` (``CHURN_RETRAIN_SIGNAL``), for example::
 
-    {"retrain": true, "reason": "ROC AUC on last month's labels fell to 0.71", "confirmed_by": "ana"}
+    {"retrain": true, "needs_confirmation": false, "trigger": "performance",
+     "reason": "realised ROC AUC 0.7100 in 2026-W18 (4800 labelled predictions, model v3) is below 0.75: ...",
+     "evidence": {...}, "created_at": "2026-05-05T09:10:00+00:00"}
 
 Lecture 4.6 decides that a drift alert opens a ticket and a person confirms it before anything
-retrains, so the monitoring side writes ``"retrain": true`` only for a confirmed reason; this sensor
-acts on the file, it does not judge drift. It starts one run per new content of the file: its
-cursor is the SHA-256 of the content, so the same signal never fires twice, and the run key is
-the same digest, so Dagster would not start a second run for it either.
+retrains: realised performance below the floor (labels confirm the decline) writes ``"retrain": true``
+at once, drift alone writes ``"retrain": false, "needs_confirmation": true``, and
+``churn retrain-confirm --by NAME --reason TEXT`` turns it into ``"retrain": true`` with
+``"confirmed_by"``. This sensor acts on the file, it does not judge drift or performance. It starts
+one run per new content of the file that says ``"retrain": true``: its cursor is the SHA-256 of the
+content, so the same signal never fires twice, and the run key is the same digest, so Dagster would
+not start a second run for it either. The run's tags carry the reason and, for a confirmed signal,
+who confirmed it. The gate at the end of the run still decides whether the new model is promoted.
 """
 
 # No `from __future__ import annotations` here: Dagster reads the annotations of the context and
@@ -43,7 +49,11 @@ def retrain_signal_sensor(context: dg.SensorEvaluationContext, settings: ChurnSe
                              '{"retrain": true, "reason": "..."}')
     context.update_cursor(digest)
     if not isinstance(signal, dict) or signal.get("retrain") is not True:
+        if isinstance(signal, dict) and signal.get("needs_confirmation") is True:
+            return dg.SkipReason(f"{path}: the signal waits for a person to confirm it (churn retrain-confirm)")
         return dg.SkipReason(f"{path}: the signal does not ask for retraining")
-    return dg.RunRequest(run_key=digest, tags={"churn/trigger": "retrain_signal",
-                                               "churn/reason": str(signal.get("reason", ""))[:200]})
+    tags = {"churn/trigger": "retrain_signal", "churn/reason": str(signal.get("reason", ""))[:200]}
+    if signal.get("confirmed_by"):
+        tags["churn/confirmed_by"] = str(signal["confirmed_by"])[:200]
+    return dg.RunRequest(run_key=digest, tags=tags)
 # --8<-- [end:sensor]
