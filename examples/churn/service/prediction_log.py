@@ -109,6 +109,14 @@ class PredictionLog:
         time = self._clock()
         self._queue.put((time, format_lines(records, predictions, request_id, time)))
 
+    def now(self) -> datetime:
+        """The log's current time (its clock): the time stamp for lines formatted elsewhere."""
+        return self._clock()
+
+    def append_lines(self, time: datetime, lines: bytes) -> None:
+        """Queue one request's lines formatted elsewhere by ``format_lines`` with ``time`` (the batch worker)."""
+        self._queue.put((time, lines))
+
     def close(self) -> None:
         """Write everything still queued, flush and close the file, stop the writer thread."""
         self._queue.put(_STOP)

@@ -48,6 +48,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import from_json, to_json
 
+from churn.service.logging_setup import REQUEST_ID
 from churn.service.schemas import (
     CustomerRecord,
     CustomerRequest,
@@ -179,21 +180,11 @@ def build_router(settings: ServiceSettings) -> APIRouter:
     """Return the routes; ``/predict*`` require the API key, the batch size limit comes from settings."""
     router = APIRouter()
     guarded = APIRouter(dependencies=[Depends(require_api_key(settings.api_key))], responses=ERRORS)
-    batch_model: type[BaseModel] = batch_request_model(settings.max_batch)
+    batch_model: type[BaseModel] = batch_request_model(settings.max_batch)  # for the OpenAPI document
     one_customer: TypeAdapter[Any] = TypeAdapter(CustomerRecord)
-    batch: TypeAdapter[Any] = TypeAdapter(batch_model)
     batch_slots = asyncio.Semaphore(CONCURRENT_BATCHES)
     admitted = 0  # batches being scored or waiting for their turn
     most_admitted = CONCURRENT_BATCHES + MAX_WAITING_BATCHES
-
-    def score_batch(service: Service, body: bytes) -> bytes:
-        """Validate, score, record and serialise one batch (in a worker thread: see the module docstring)."""
-        refuse_oversized_batch(body, settings.max_batch)
-        records = fill_defaults(validate_json(body, batch).customers)
-        predictions = service.predictor.predict_records(records)
-        service.metrics.batch_size.observe(len(records))
-        service.record(records, predictions)
-        return to_json([as_response(prediction) for prediction in predictions])
 
     @router.get("/health", summary="The process is up (liveness)")
     async def health() -> dict[str, str]:
@@ -231,10 +222,12 @@ def build_router(settings: ServiceSettings) -> APIRouter:
         admitted += 1
         try:
             async with batch_slots:  # a flood of batches queues here instead of crowding out /predict
-                answer = await asyncio.to_thread(score_batch, service, body)
+                # validated, scored and serialised in the batch worker (a process: churn.service.batch_worker)
+                scored = await service.batch_worker.score(body, REQUEST_ID.get(), service.prediction_log.now())
         finally:
             admitted -= 1
-        return Response(answer, media_type="application/json")
+        service.record_batch(scored)
+        return Response(scored.answer, media_type="application/json")
     # --8<-- [end:predict_endpoint]
 
     router.include_router(guarded)
