@@ -136,7 +136,7 @@ def build_lifespan(service: Service, load: PredictorLoader) -> Callable[[FastAPI
 
 # --8<-- [start:load_model]
 async def load_until_ready(service: Service, load: PredictorLoader) -> None:
-    """Load the model in a worker thread (retrying while there is none), then start serving it."""
+    """Load the model in a worker thread (retrying while there is none), start the batch worker, then serve."""
     settings = service.settings
     while True:
         service.status = "loading the model"

@@ -15,7 +15,9 @@ lines. So request handlers never touch the file: they format their lines and put
 them off and appends them. The thread is there for the blocking file I/O, not for the formatting:
 Python code in a second thread still competes for the GIL, and formatting 1,000 lines there
 slowed the *next* request by as much as formatting them in the handler (measured), so the
-handler does it where its cost is visible. On shutdown ``PredictionLog.close`` waits until
+handler does it where its cost is visible; a batch's lines are formatted by the batch worker, in a
+process of its own by default (``churn.service.batch_worker``), and queued with ``append_lines``.
+On shutdown ``PredictionLog.close`` waits until
 the queue is empty and the file flushed, so nothing accepted is lost. (A crash of the process can
 still lose what was queued but not yet written; fsync per line would make every request wait for
 the disk.)
