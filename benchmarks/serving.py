@@ -54,6 +54,7 @@ CONNECTIONS = 8
 BATCH_ROWS = 1000
 MIXED_BATCH_CLIENTS, MIXED_SINGLE_CLIENTS = 4, 8
 MIXED_P99_MS = 50.0
+SERVERS: list[int] = []  # pids of the servers started, for the memory row
 
 
 # Loaders the server process imports through CHURN_PREDICTOR=serving:<name>. -----------------------
@@ -107,6 +108,7 @@ def server(factory: str, env: dict[str, str], ready_path: str) -> Iterator[str]:
     command = [sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1", "--port", str(port),
                "--workers", "1", "--no-access-log", "--log-level", "warning"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    SERVERS.append(process.pid)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.perf_counter() + 120
@@ -276,11 +278,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tracking-uri", default=None, help="registry of the champion (--model champion)")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each measurement")
     parser.add_argument("--window-ms", type=float, default=None, help="CHURN_BATCH_WINDOW_MS of the batching run")
+    parser.add_argument("--batch-worker", choices=["process", "thread"], default=None,
+                        help="CHURN_BATCH_WORKER of the service (default: the service's, process)")
+    parser.add_argument("--mixed-only", action="store_true",
+                        help="only the mixed-load rows (to compare settings back to back on a noisy machine)")
     args = parser.parse_args(argv)
+    if args.mixed_only and not shutil.which("wrk"):
+        raise SystemExit("--mixed-only needs wrk (apt-get install -y wrk)")
 
     one = json.dumps(customers(1)[0]).encode()
     batch = json.dumps({"customers": customers(BATCH_ROWS)}).encode()
     rows: list[tuple[str, str, str, str]] = []
+    worker = {} if args.batch_worker is None else {"CHURN_BATCH_WORKER": args.batch_worker}
+    if args.mixed_only:
+        with tempfile.TemporaryDirectory() as folder, \
+                server("churn.service.app:create_app", service_env(args, folder, **worker), "/ready") as base:
+            mixed = run_mixed(base, one, batch, args.seconds)
+            memory = memory_row()
+        rows += [*mixed_rows(mixed), memory]
+        print_rows(args, "wrk", rows)
+        return 0
 
     with server("serving:bare_app", {**os.environ, "PYTHONPATH": str(ROOT / "benchmarks")}, "/docs") as base:
         bare = drive(base + "/predict", one, CONNECTIONS, args.seconds)
@@ -288,17 +305,18 @@ def main(argv: list[str] | None = None) -> int:
                  f"p50 {bare.p50_ms:.2f} ms, p99 {bare.p99_ms:.2f} ms", "yardstick"))
     floor = 0.3 * bare.requests_per_second
 
-    batching = {} if args.window_ms is None else {"CHURN_BATCH_WINDOW_MS": str(args.window_ms)}
+    batching = worker | ({} if args.window_ms is None else {"CHURN_BATCH_WINDOW_MS": str(args.window_ms)})
     alone: dict[str, Load] = {}
     with tempfile.TemporaryDirectory() as folder:
         for label, settings in (("/predict, micro-batching", batching),
-                                ("/predict, one model call per request", {"CHURN_BATCH_WINDOW_MS": "0"})):
+                                ("/predict, one model call per request", worker | {"CHURN_BATCH_WINDOW_MS": "0"})):
             with server("churn.service.app:create_app", service_env(args, folder, **settings), "/ready") as base:
                 load = drive(base + "/predict", one, CONNECTIONS, args.seconds)
                 alone[label] = drive(base + "/predict", one, 1, args.seconds)
                 if settings is batching:  # the batch endpoint does not use the micro-batcher: measure it once
                     big = drive(base + "/predict/batch", batch, 1, args.seconds)
                     mixed = run_mixed(base, one, batch, args.seconds) if shutil.which("wrk") else None
+                    memory = memory_row()
             ok = load.requests_per_second >= floor and load.p99_ms <= 20
             rows.append((f"{label}, 8 clients", f"{load.requests_per_second:,.0f} req/s",
                          f"p50 {load.p50_ms:.2f} ms, p99 {load.p99_ms:.2f} ms",
@@ -316,22 +334,67 @@ def main(argv: list[str] | None = None) -> int:
         if mixed is None:
             rows.append(("mixed load", "-", "-", "needs wrk (apt-get install -y wrk)"))
         else:
-            during = f"during {MIXED_BATCH_CLIENTS} batch + {MIXED_SINGLE_CLIENTS} single clients"
-            for name, label in (("batch", f"/predict/batch, {BATCH_ROWS:,} rows, {MIXED_BATCH_CLIENTS} clients"),
-                                ("predict", f"/predict, {MIXED_SINGLE_CLIENTS} clients, {during}"),
-                                ("health", f"/health, 1 probe, {during}")):
-                result = mixed[name]
-                target = "(the load)" if name == "batch" else \
-                    f"p99 <= {MIXED_P99_MS:g} ms: {'ok' if result.p99_ms <= MIXED_P99_MS else 'MISSED'}"
-                rows.append((label, f"{result.requests_per_second:,.1f} req/s",
-                             f"p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms", target))
+            rows += mixed_rows(mixed)
+        rows.append(memory)
+    print_rows(args, bare.tool, rows)
+    return 0
 
+
+def mixed_rows(mixed: dict[str, Load]) -> list[tuple[str, str, str, str]]:
+    """The mixed-load rows, each next to its target."""
+    rows = []
+    during = f"during {MIXED_BATCH_CLIENTS} batch + {MIXED_SINGLE_CLIENTS} single clients"
+    for name, label in (("batch", f"/predict/batch, {BATCH_ROWS:,} rows, {MIXED_BATCH_CLIENTS} clients"),
+                        ("predict", f"/predict, {MIXED_SINGLE_CLIENTS} clients, {during}"),
+                        ("health", f"/health, 1 probe, {during}")):
+        result = mixed[name]
+        target = "(the load)" if name == "batch" else \
+            f"p99 <= {MIXED_P99_MS:g} ms: {'ok' if result.p99_ms <= MIXED_P99_MS else 'MISSED'}"
+        rows.append((label, f"{result.requests_per_second:,.1f} req/s",
+                     f"p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms", target))
+    return rows
+
+
+def memory_row() -> tuple[str, str, str, str]:
+    """Resident memory of the last service process and of its batch worker, after the mixed load (Linux only)."""
+    server_pid = SERVERS[-1]
+    sizes = {"server": rss_mib(server_pid)}
+    for child in child_pids(server_pid):
+        if "spawn_main" in Path(f"/proc/{child}/cmdline").read_text(errors="replace"):
+            sizes["batch worker"] = rss_mib(child)
+    return ("resident memory after the load", ", ".join(f"{name} {size:,.0f} MiB" for name, size in sizes.items()),
+            "", "(the cost of the batch worker process)")
+
+
+def rss_mib(pid: int) -> float:
+    """VmRSS of a process in MiB, from /proc (0 where there is no /proc)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    return int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1)) / 1024
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc; none where there is no /proc)."""
+    children = []
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(entry.parent.name))
+    return children
+
+
+def print_rows(args: argparse.Namespace, tool: str, rows: list[tuple[str, str, str, str]]) -> None:
+    """Print the rows as a table, each figure next to its target."""
     print(f"model: {args.model}" + (f" ({args.fake_cost_ms:g} ms per call)" if args.model == "fake" else "")
-          + f"; load generator: {bare.tool}; {os.cpu_count()} CPUs")
+          + f"; batch worker: {args.batch_worker or 'default'}; load generator: {tool}; {os.cpu_count()} CPUs")
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[3])
-    return 0
 
 
 if __name__ == "__main__":

@@ -76,7 +76,11 @@ def check_records(records: Sequence[Mapping[str, Any]]) -> None:
 
 # --8<-- [start:onnx_predictor]
 class OnnxPredictor:
-    """Scores with ONNX Runtime: one named input per feature column, no pandas on the hot path."""
+    """Scores with ONNX Runtime: one named input per feature column, no pandas on the hot path.
+
+    It pickles as its ONNX bytes, version and threshold (an ONNX Runtime session does not pickle),
+    so the service's batch worker process scores with the very model the server loaded.
+    """
 
     def __init__(self, onnx_model: bytes, model_version: str, threshold: float = DEFAULT_THRESHOLD):
         import onnxruntime
@@ -84,8 +88,13 @@ class OnnxPredictor:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1  # one request is tiny; threads only add overhead
         self._session = onnxruntime.InferenceSession(onnx_model, options, providers=["CPUExecutionProvider"])
+        self._onnx_model = onnx_model
         self.model_version = model_version
         self.threshold = threshold
+
+    def __reduce__(self) -> tuple[type[OnnxPredictor], tuple[bytes, str, float]]:
+        """Pickle as the arguments that rebuild the session (for the batch worker process)."""
+        return OnnxPredictor, (self._onnx_model, self.model_version, self.threshold)
 
     def _run(self, numbers: dict[str, list[float]], categories: dict[str, list[str]]) -> np.ndarray:
         feed = {name: np.asarray(values, dtype=np.float32).reshape(-1, 1) for name, values in numbers.items()}

@@ -30,15 +30,19 @@ class FakePredictor:
         cost_seconds: CPU time every call burns, regardless of the number of records.
         fail_for: A customerID that makes the predictor raise :class:`PredictionInputError`.
         crash_for: A customerID that makes it raise ``RuntimeError`` (a bug, for the 500 test).
+        exit_for: A customerID that makes it end its process at once, like a batch worker killed for
+            its memory (use it only where the predictor runs in a process of its own).
     """
 
     model_version = "fake-7"
     threshold = 0.5
 
-    def __init__(self, cost_seconds: float = 0.0, fail_for: str | None = None, crash_for: str | None = None):
+    def __init__(self, cost_seconds: float = 0.0, fail_for: str | None = None, crash_for: str | None = None,
+                 exit_for: str | None = None):
         self.cost_seconds = cost_seconds
         self.fail_for = fail_for
         self.crash_for = crash_for
+        self.exit_for = exit_for
         self.batch_sizes: list[int] = []
 
     def predict_frame(self, frame: pd.DataFrame) -> np.ndarray:
@@ -56,6 +60,8 @@ class FakePredictor:
             raise PredictionInputError(f"customerID {self.fail_for}: refused by the fake predictor")
         if self.crash_for in ids:
             raise RuntimeError("the fake predictor crashed")
+        if self.exit_for in ids:
+            os._exit(9)
         return [Prediction(record["customerID"], p, p >= self.threshold, self.model_version)
                 for record, p in ((record, fake_probability(record["tenure"])) for record in records)]
 

@@ -27,9 +27,13 @@ MAX_BATCH = 5
 
 
 def settings_for(tmp_path, **overrides) -> ServiceSettings:
-    """Settings of a test app: a known key, a prediction log in ``tmp_path``, a small batch limit."""
+    """Settings of a test app: a known key, a prediction log in ``tmp_path``, a small batch limit.
+
+    Batches are scored in a thread, so a test can watch and hold the fake predictor; that the
+    worker process answers exactly the same is tested in ``test_service_batch_worker.py``.
+    """
     values = {"api_key": API_KEY, "prediction_log": tmp_path / "predictions.jsonl", "max_batch": MAX_BATCH,
-              "batch_window_ms": 1.0, "load_retry_seconds": 0.05} | overrides
+              "batch_window_ms": 1.0, "load_retry_seconds": 0.05, "batch_worker": "thread"} | overrides
     return ServiceSettings(**values)
 
 

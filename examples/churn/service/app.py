@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI
 
 from churn import __version__
+from churn.service.batch_worker import BatchWorker
 from churn.service.batching import MicroBatcher
 from churn.service.errors import install_error_handlers
 from churn.service.logging_setup import REQUEST_ID, configure_logging
@@ -35,6 +36,7 @@ from churn.service.settings import ServiceSettings, SettingsError
 
 if TYPE_CHECKING:
     from churn.predict import Prediction, Predictor
+    from churn.service.batch_worker import ScoredBatch
 
 PredictorLoader = Callable[[], "Predictor"]
 logger = logging.getLogger("churn.service")
@@ -48,6 +50,7 @@ class Service:
     metrics: ServiceMetrics
     predictor: Predictor | None = None
     batcher: MicroBatcher | None = None
+    batch_worker: BatchWorker | None = None
     prediction_log: PredictionLog | None = None
     status: str = "starting"
 
@@ -61,6 +64,13 @@ class Service:
         self.metrics.observe_scores(prediction.probability for prediction in predictions)
         if self.prediction_log is not None:
             self.prediction_log.append(records, predictions, REQUEST_ID.get())
+
+    def record_batch(self, scored: ScoredBatch) -> None:
+        """Count a scored batch in the metrics and queue its log lines (formatted by the batch worker)."""
+        self.metrics.batch_size.observe(len(scored.probabilities))
+        self.metrics.observe_scores(scored.probabilities)
+        if self.prediction_log is not None:
+            self.prediction_log.append_lines(scored.time, scored.log_lines)
 
 
 def champion_loader(settings: ServiceSettings) -> PredictorLoader:
@@ -115,6 +125,8 @@ def build_lifespan(service: Service, load: PredictorLoader) -> Callable[[FastAPI
             await asyncio.gather(loading, return_exceptions=True)
             if service.batcher is not None:
                 await service.batcher.stop()  # answer the requests still waiting for a batch
+            if service.batch_worker is not None:
+                await service.batch_worker.stop()  # and stop the batch worker process
             service.metrics.model_loaded.set(0)
             await asyncio.to_thread(service.prediction_log.close)  # write out every queued line
 
@@ -124,7 +136,7 @@ def build_lifespan(service: Service, load: PredictorLoader) -> Callable[[FastAPI
 
 # --8<-- [start:load_model]
 async def load_until_ready(service: Service, load: PredictorLoader) -> None:
-    """Load the model in a worker thread (retrying while there is none), then start serving it."""
+    """Load the model in a worker thread (retrying while there is none), start the batch worker, then serve."""
     settings = service.settings
     while True:
         service.status = "loading the model"
@@ -134,8 +146,14 @@ async def load_until_ready(service: Service, load: PredictorLoader) -> None:
         gc.disable()
         try:
             predictor = await asyncio.to_thread(load)
+            service.batch_worker = BatchWorker(predictor, settings.max_batch,
+                                               in_process=settings.batch_worker == "process")
+            await service.batch_worker.start()  # a worker process loads its copy of the model (1-2 s)
             break
         except Exception as error:  # no champion yet, registry unreachable, corrupt artifact ...
+            if service.batch_worker is not None:
+                await service.batch_worker.stop()
+                service.batch_worker = None
             service.status = f"could not load the model ({type(error).__name__}: {error}); " \
                              f"retrying every {settings.load_retry_seconds:g} s"
             logger.error("model not loaded: %s", error, extra={"retry_in_seconds": settings.load_retry_seconds})

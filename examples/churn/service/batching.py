@@ -37,10 +37,10 @@ the gain (1,797 against 1,550 req/s; the bare endpoint did 4,587 in the same run
 The model runs in a worker thread (``in_thread=True``): with the 8 ms fake that served 506 req/s
 against 430 on the event loop, because the loop can read the next requests while the model
 computes; for ONNX both were equal on their own, and under a load of big batches the thread is
-what keeps the loop answering (``churn.service.routes``, where ``/predict/batch`` also scores in a
-worker thread). One more finding of the same measurements: a full garbage collection of the
-~170,000 objects left by start-up stalled requests for ~100 ms (p99 73 ms), which
-``gc.freeze()`` after loading removes (``churn.service.app``).
+what keeps the loop answering (``churn.service.routes``; ``/predict/batch`` goes further and
+scores in a worker process, ``churn.service.batch_worker``). One more finding of the same
+measurements: a full garbage collection of the ~170,000 objects left by start-up stalled
+requests for ~100 ms (p99 73 ms), which ``gc.freeze()`` after loading removes (``churn.service.app``).
 """
 
 from __future__ import annotations

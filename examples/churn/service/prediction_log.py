@@ -15,7 +15,9 @@ lines. So request handlers never touch the file: they format their lines and put
 them off and appends them. The thread is there for the blocking file I/O, not for the formatting:
 Python code in a second thread still competes for the GIL, and formatting 1,000 lines there
 slowed the *next* request by as much as formatting them in the handler (measured), so the
-handler does it where its cost is visible. On shutdown ``PredictionLog.close`` waits until
+handler does it where its cost is visible; a batch's lines are formatted by the batch worker, in a
+process of its own by default (``churn.service.batch_worker``), and queued with ``append_lines``.
+On shutdown ``PredictionLog.close`` waits until
 the queue is empty and the file flushed, so nothing accepted is lost. (A crash of the process can
 still lose what was queued but not yet written; fsync per line would make every request wait for
 the disk.)
@@ -108,6 +110,14 @@ class PredictionLog:
         """Format one request's lines and queue them; the writer thread does the (blocking) file I/O."""
         time = self._clock()
         self._queue.put((time, format_lines(records, predictions, request_id, time)))
+
+    def now(self) -> datetime:
+        """The log's current time (its clock): the time stamp for lines formatted elsewhere."""
+        return self._clock()
+
+    def append_lines(self, time: datetime, lines: bytes) -> None:
+        """Queue one request's lines formatted elsewhere by ``format_lines`` with ``time`` (the batch worker)."""
+        self._queue.put((time, lines))
 
     def close(self) -> None:
         """Write everything still queued, flush and close the file, stop the writer thread."""

@@ -11,24 +11,22 @@ took 51 ms, the present one 14-24 ms on the benchmark VM. Each step was measured
 - the answer and the prediction-log lines are serialised by ``pydantic_core.to_json`` (3-5x faster
   than ``json.dumps``), and the score histogram takes the batch in one call (``churn.service.metrics``).
 
-Not on the event loop. A first version scored batches on the loop, because a thread hop costs
-0.1-0.3 ms and, with the GIL, "nothing else runs meanwhile anyway". Under real traffic that was
-wrong: with 4 clients posting 1,000-row batches (validation ~4 ms, scoring ~3 ms, log lines ~2 ms,
-all of it holding the loop), ``/health`` fell from 2,400 to 52 requests/s and a liveness probe
-saw p99 287 ms, single ``/predict`` calls p99 600 ms. Now everything a batch costs (size check,
-validation, scoring, metrics, log lines, serialisation) runs in one worker thread call, and at most
-``CONCURRENT_BATCHES`` (1) batches run at once: more batches queue on a semaphore instead of
-taking turns with everybody else (without the limit, batches got 2-3x the throughput and single
-``/predict`` calls fell to 53-97 req/s, p50 72-131 ms, against 147-252 req/s, p50 28-50 ms, with
-it; four short runs each). The loop keeps reading requests; ONNX Runtime releases the GIL
-while it computes, and the pure-Python parts lose the GIL to the loop at least every 5 ms (the
-interpreter's switch interval). Measured with ``.venv/bin/python benchmarks/serving.py``, its
-mixed-load rows (4 batch + 8 single clients + a ``/health`` probe), on the 2-CPU VM while other
-jobs kept its load average at 5-10: ``/health`` p99 32-45 ms (p50 1.2-3.8 ms) in three runs
-instead of 287 ms, single ``/predict`` p99 120-139 ms instead of 600 ms, still above its 50 ms
-target on that busy machine. Validating on the loop and only scoring in the thread was worse
-(``/health`` p99 52-210 ms in four short runs): a 4 ms validation holds the loop outright, where
-a thread has to hand the GIL back.
+Not on the event loop, and not under the server's GIL. A first version scored batches on the loop:
+with 4 clients posting 1,000-row batches ``/health`` fell from 2,400 to 52 requests/s and single
+``/predict`` calls saw p99 600 ms. The second one did everything a batch costs (size check,
+validation, scoring, log lines, serialisation) in a worker thread; the loop kept reading requests,
+but the batch's ~20 ms of Python held the GIL, which the loop wins back only every 5 ms (the
+switch interval) for each step of a request: mixed-load ``/predict`` p99 100 ms on a quiet VM.
+Now the same work runs in a worker process (``churn.service.batch_worker``;
+``CHURN_BATCH_WORKER=thread`` keeps the thread), and the server only reads the body, queues the
+log lines and sends the answer bytes. Measured back to back on the shared 2-CPU VM while other
+jobs kept its load average at 3-9 (``benchmarks/serving.py --mixed-only`` and full runs, three
+pairs), thread -> process: single ``/predict`` 127-165 -> 301-593 req/s, p50 46-56 -> 10-24 ms,
+p99 114-188 -> 49-145 ms; ``/health`` p99 36-96 -> 14-95 ms. On that busy machine neither meets
+the 50 ms p99 every time. The worker process costs ~158 MiB of resident memory.
+At most ``CONCURRENT_BATCHES`` (1) batches are scored at once: more batches queue on a semaphore
+(without the limit, in the thread, batches got 2-3x the throughput and single ``/predict`` calls
+fell to 53-97 req/s against 147-252).
 Every waiting batch keeps its body (at most ``CHURN_MAX_BODY_BYTES``) in memory until its turn,
 so at most ``MAX_WAITING_BATCHES`` (8) wait: one more gets 503 with ``Retry-After: 1`` at once,
 and memory stays bounded (8 x 4 MB by default) however many clients post batches.
@@ -48,6 +46,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import from_json, to_json
 
+from churn.service.logging_setup import REQUEST_ID
 from churn.service.schemas import (
     CustomerRecord,
     CustomerRequest,
@@ -179,21 +178,11 @@ def build_router(settings: ServiceSettings) -> APIRouter:
     """Return the routes; ``/predict*`` require the API key, the batch size limit comes from settings."""
     router = APIRouter()
     guarded = APIRouter(dependencies=[Depends(require_api_key(settings.api_key))], responses=ERRORS)
-    batch_model: type[BaseModel] = batch_request_model(settings.max_batch)
+    batch_model: type[BaseModel] = batch_request_model(settings.max_batch)  # for the OpenAPI document
     one_customer: TypeAdapter[Any] = TypeAdapter(CustomerRecord)
-    batch: TypeAdapter[Any] = TypeAdapter(batch_model)
     batch_slots = asyncio.Semaphore(CONCURRENT_BATCHES)
     admitted = 0  # batches being scored or waiting for their turn
     most_admitted = CONCURRENT_BATCHES + MAX_WAITING_BATCHES
-
-    def score_batch(service: Service, body: bytes) -> bytes:
-        """Validate, score, record and serialise one batch (in a worker thread: see the module docstring)."""
-        refuse_oversized_batch(body, settings.max_batch)
-        records = fill_defaults(validate_json(body, batch).customers)
-        predictions = service.predictor.predict_records(records)
-        service.metrics.batch_size.observe(len(records))
-        service.record(records, predictions)
-        return to_json([as_response(prediction) for prediction in predictions])
 
     @router.get("/health", summary="The process is up (liveness)")
     async def health() -> dict[str, str]:
@@ -231,10 +220,12 @@ def build_router(settings: ServiceSettings) -> APIRouter:
         admitted += 1
         try:
             async with batch_slots:  # a flood of batches queues here instead of crowding out /predict
-                answer = await asyncio.to_thread(score_batch, service, body)
+                # validated, scored and serialised in the batch worker (a process: churn.service.batch_worker)
+                scored = await service.batch_worker.score(body, REQUEST_ID.get(), service.prediction_log.now())
         finally:
             admitted -= 1
-        return Response(answer, media_type="application/json")
+        service.record_batch(scored)
+        return Response(scored.answer, media_type="application/json")
     # --8<-- [end:predict_endpoint]
 
     router.include_router(guarded)

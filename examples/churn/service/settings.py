@@ -14,6 +14,7 @@ code, and the service refuses to start without one rather than serving predictio
 | ``CHURN_MAX_BODY_BYTES`` | ``4000000`` | larger request bodies get 413 before they are parsed |
 | ``CHURN_BATCH_WINDOW_MS`` | ``2`` | most a ``/predict`` call waits for company while the model is busy; ``0``: off |
 | ``CHURN_BATCH_MAX_SIZE`` | ``64`` | a micro-batch is scored at once when it reaches this size |
+| ``CHURN_BATCH_WORKER`` | ``process`` | ``/predict/batch`` runs in one worker ``process``, or in a ``thread`` |
 | ``CHURN_LOAD_RETRY_SECONDS`` | ``10`` | wait between attempts to load the model when there is none yet |
 | ``CHURN_TRACKING_URI`` | MLflow's default | where the registry lives (passed to the model loader) |
 | ``CHURN_MODEL_NAME`` | ``churn`` | the registered model whose ``champion`` is served |
@@ -27,6 +28,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
@@ -45,6 +47,7 @@ ENVIRONMENT_VARIABLES = {
     "max_body_bytes": "CHURN_MAX_BODY_BYTES",
     "batch_window_ms": "CHURN_BATCH_WINDOW_MS",
     "batch_max_size": "CHURN_BATCH_MAX_SIZE",
+    "batch_worker": "CHURN_BATCH_WORKER",
     "load_retry_seconds": "CHURN_LOAD_RETRY_SECONDS",
     "tracking_uri": "CHURN_TRACKING_URI",
     "model_name": "CHURN_MODEL_NAME",
@@ -68,6 +71,7 @@ class ServiceSettings(BaseModel):
     max_body_bytes: int = Field(default=4_000_000, ge=1_000)
     batch_window_ms: float = Field(default=2.0, ge=0, le=1000)
     batch_max_size: int = Field(default=64, ge=1)
+    batch_worker: Literal["process", "thread"] = "process"
     load_retry_seconds: float = Field(default=10.0, gt=0)
     tracking_uri: str | None = None
     model_name: str = "churn"
