@@ -262,13 +262,13 @@ def _refuse_if_open(live: Path) -> None:
     if not (proc / "self" / "fd").is_dir():
         raise ErasureRefused(f"{live}: cannot check whether the service has the live log open on this system; "
                              "stop the service, then pass --service-stopped")
-    target = live.resolve()
+    target = str(live.resolve())
     for fd_folder in proc.glob("[0-9]*/fd"):
         try:
-            holders = [fd for fd in fd_folder.iterdir() if Path(os.readlink(fd)) == target]
-        except OSError:  # another user's process, or one that just exited
+            held = any(os.readlink(fd) == target for fd in fd_folder.iterdir())
+        except OSError:  # another user's process, or one that just exited or closed a file
             continue
-        if holders and fd_folder.parent.name != str(os.getpid()):
+        if held:
             raise ErasureRefused(f"{live}: process {fd_folder.parent.name} has the live prediction log open "
                                  "(the service?); stop it and run again, or erase after the file is rotated; "
                                  "nothing was changed")
