@@ -426,7 +426,8 @@ def build_parser() -> argparse.ArgumentParser:
     _approval_arguments(rollback, "rollback")
 
     audit = commands.add_parser("audit", help="the tamper-evident audit log", description="the audit log")
-    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND",
+                                          help="verify: check the hash chain")
     verify = audit_commands.add_parser("verify", help="check the hash chain; name the first bad entry",
                                        description="check the hash chain; exit 0 intact, 1 tampered, 2 unreadable")
     verify.set_defaults(handler=cmd_audit_verify)
