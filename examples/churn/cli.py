@@ -126,7 +126,7 @@ def cmd_promote(args: argparse.Namespace) -> int:
 
     config = _config(args)
     approval = _approval(args)
-    evaluation = load_training_data(config, args.data).test if approval else None  # no approval: nothing to score
+    evaluation = load_training_data(config, args.data).test  # bad data is bad input (exit 2), approved or not
     result = approvals.promote(config, evaluation, approval, args.audit_log)
     print(result.summary())
     if result.promoted:
