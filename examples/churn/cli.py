@@ -9,7 +9,7 @@ Exit codes:
     2  bad input: wrong arguments, a missing or unreadable file, an invalid configuration,
        a missing setting, a port already in use, an unreadable audit log; one "error:" line names the argument or
        the file (and the line or position in it), and nothing is written
-    3  registry state: nothing to promote, no champion to score with, nothing to roll back to
+    3  registry state: nothing to promote or gate, no champion to score with, nothing to roll back to
     4  model not stored: the trained model could not be exported to ONNX or logged to MLflow;
        nothing was registered
 """
@@ -117,6 +117,17 @@ def _approval(args: argparse.Namespace):
         return Approval(args.approved_by, args.reason)
     except ValueError as error:
         raise BadArguments(f"argument {error}") from None
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    """Run the promotion gate only: tag the challenger with the verdict, move no alias; exit 0 passed, 1 refused."""
+    from churn.registry import run_gate
+    from churn.train import load_training_data
+
+    config = _config(args)
+    result = run_gate(config, load_training_data(config, args.data).test)
+    print(result.summary())
+    return EXIT_OK if result.passed else EXIT_REFUSED
 
 
 def cmd_promote(args: argparse.Namespace) -> int:
@@ -417,6 +428,9 @@ def build_parser() -> argparse.ArgumentParser:
     pipeline = add("pipeline", cmd_pipeline, "ingest, validate, train, evaluate, register and run the gate "
                    "(no promotion), in order")
     pipeline.add_argument("--data", help="CSV or Parquet file (default: generated data as configured)")
+
+    gate = add("gate", cmd_gate, "run the promotion gate on the challenger; moves nothing (CI, pipelines)")
+    gate.add_argument("--data", help="data whose held-out split both models are scored on")
 
     promote = add("promote", cmd_promote, "with an approval, promote the challenger to champion if it passes the gate")
     promote.add_argument("--data", help="data whose held-out split both models are scored on")

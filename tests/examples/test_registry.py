@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from churn.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, EXIT_REGISTRY, main
 from churn.config import load_config
-from churn.predict import load_champion, predict
 from churn.governance.approvals import Approval, promote, rollback
+from churn.predict import load_champion, predict
 from churn.registry import CHALLENGER, CHAMPION, PREVIOUS, RegistryError, aliases
 from churn.tracking import log_run
 from churn.train import load_training_data, train
