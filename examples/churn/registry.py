@@ -1,5 +1,8 @@
 """The model registry: aliases instead of stages, a promotion gate, and a one-step rollback.
 
+The gate ([`run_gate()`][churn.registry.run_gate]) decides and tags; it moves no alias. ``champion``
+moves only through [`churn.governance.approvals.promote`][], which records a person's approval first.
+
 - ``challenger``: the newest registered model, waiting for the gate.
 - ``champion``: the model the service loads (``models:/churn@champion``).
 - ``previous_champion``: the champion before the last promotion, kept for rollback.

@@ -3,7 +3,7 @@
 ``churn erase CUSTOMER_ID --data data/customers.csv --data data/raw.parquet --log
 predictions/prediction_log.jsonl`` removes the customer's rows from each table (CSV or Parquet,
 matched on ``customerID``) and the lines of the prediction log whose ``input.customerID`` is theirs,
-in the rotated files and the live one ([`log_files`][churn.service.prediction_log.log_files]).
+in the rotated files and the live one (``log_files()`` of ``churn.service.prediction_log``).
 Every other line stays byte for byte as it was: CSV rows are copied as the text they were, not
 re-formatted. Each changed file is rewritten whole into a partial file next to it, with the
 original's permissions (0600 for the log), fsynced, and renamed over it, so a reader sees the old
