@@ -44,7 +44,7 @@ def main() -> None:
             verdict = "ok" if seconds <= TARGET_SECONDS else "OVER TARGET"
             decision = result.output_for_node("promotion_decision")
             print(f"{label}: {seconds:.1f} s for {ROWS} rows (target <= {TARGET_SECONDS:.0f} s: {verdict}); "
-                  f"gate: {'promoted' if decision.promoted else 'refused'}")
+                  f"gate: {'passed (awaiting approval)' if decision.passed else 'refused'}")
             steps = step_seconds(instance, result.run_id)
             print("  " + ", ".join(f"{step}: {step_time:.1f} s" for step, step_time in steps))
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from churn.config import load_config
 from churn.generate import Quality, generate_customers
-from churn.registry import promote
+from churn.governance.approvals import Approval, promote
 from churn.tracking import log_run
 from churn.train import load_training_data, train
 from churn.validate import validate
@@ -122,7 +122,8 @@ def main() -> None:
         _, seconds = timed(lambda: log_run(result, config))
         rows.append(("log and register it, steady state", f"{seconds:.2f} s", "< 2 s", "ok" if seconds < 2 else
                      "MISSED"))
-        promote(config, data.test)
+        promote(config, data.test, Approval("benchmark", "a model to start the service with"),
+                f"{folder}/audit.jsonl")
         seconds = start_to_ready(uri)
         rows.append(("service start to ready (churn serve)", f"{seconds:.2f} s", "< 5 s", "ok" if seconds < 5 else
                      "MISSED"))

@@ -233,6 +233,20 @@ def test_deploys_need_the_image_and_the_gate_and_production_needs_staging():
     assert "CHURN_MANIFEST_IMAGE" not in (WORKFLOWS / "project-delivery.yml").read_text()
 
 
+def test_only_the_approved_production_job_promotes_with_the_actor_passed_through_env():
+    jobs = load("project-delivery.yml")["jobs"]
+    promoting = [name for name, job in jobs.items() for step in job.get("steps", []) if "churn promote" in
+                 step.get("run", "")]
+    assert promoting == ["deploy-production"], "only the job behind the environment's reviewers promotes"
+    production = jobs["deploy-production"]
+    assert "train-evaluate-gate" in production["needs"]
+    step = next(step for step in production["steps"] if "churn promote" in step.get("run", ""))
+    assert step["if"] == "needs.train-evaluate-gate.outputs.verdict == 'passed'"
+    assert step["env"]["APPROVED_BY"] == "${{ github.actor }}"
+    assert '--approved-by "$APPROVED_BY"' in step["run"] and "${{" not in step["run"], "no expression inline"
+    assert "churn audit verify" in step["run"]
+
+
 def test_promoting_the_canary_is_manual_and_pins_the_stable_track_to_the_canary_image():
     promote = load("project-promote-canary.yml")
     assert list(workflow_rules.triggers(promote)) == ["workflow_dispatch"]
@@ -273,7 +287,11 @@ def test_rollback_is_manual_only_and_redeploys_the_chosen_environment():
     assert job["environment"]["name"] == "${{ inputs.environment }}"
     assert job["concurrency"]["group"] == "churn-deploy-${{ inputs.environment }}"
     runs = [step.get("run", "") for step in job["steps"]]
-    assert any(run.startswith("churn rollback --tracking-uri") for run in runs)
+    assert on["workflow_dispatch"]["inputs"]["reason"]["required"] is True
+    step = next(step for step in job["steps"] if "churn rollback" in step.get("run", ""))
+    assert 'churn rollback --tracking-uri "$CHURN_TRACKING_URI" --approved-by "$APPROVED_BY" --reason "$REASON"' \
+        in step["run"]
+    assert step["env"]["APPROVED_BY"] == "${{ github.actor }}" and step["env"]["REASON"] == "${{ inputs.reason }}"
     assert runs[-1] == '.github/scripts/deploy.sh restart "examples/deploy/k8s/overlays/$TARGET"'
     delivery_groups = {job["concurrency"]["group"] for name, job in load("project-delivery.yml")["jobs"].items()
                        if name.startswith("deploy-")}
@@ -293,7 +311,8 @@ def test_the_commands_the_workflows_run_exist():
 
     subcommands = set(build_parser()._subparsers._group_actions[0].choices)
     text = "\n".join(path.read_text() for path in PROJECT_WORKFLOWS)
-    assert {"rollback"} <= subcommands and "churn rollback" in text
+    assert {"rollback", "promote", "gate", "audit"} <= subcommands and "churn rollback" in text
+    assert "churn promote" in text and "churn audit verify" in text
     for script in ("deploy.sh", "train_gate.py"):
         assert f".github/scripts/{script}" in text and (SCRIPTS / script).is_file()
     assert os.access(SCRIPTS / "deploy.sh", os.X_OK)
@@ -327,8 +346,8 @@ if command == "train" and code == 0:
     print("\U0001F3C3 View run bold-fox-1 at: https://mlflow.example/#/experiments/1/runs/abc")
     print("\U0001F9EA View experiment at: https://mlflow.example/#/experiments/1")
     print(json.dumps({"run_id": "abc", "version": "7", "metrics": {"roc_auc": 0.86123, "pr_auc": 0.67}}))
-if command == "promote":
-    print({0: "PROMOTED: challenger v7", 1: "NOT PROMOTED: challenger v7"}.get(code, ""))
+if command == "gate":
+    print({0: "PASSED THE GATE, NOT PROMOTED YET: challenger v7", 1: "NOT PROMOTED: challenger v7"}.get(code, ""))
 sys.exit(code)
 '''
 
@@ -344,9 +363,9 @@ def run_gate(tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
     monkeypatch.setenv("FAKE_LOG", str(log))
 
-    def run(train: int = 0, promote: int = 0) -> tuple[int, str, str, list[str]]:
+    def run(train: int = 0, gate: int = 0) -> tuple[int, str, str, list[str]]:
         monkeypatch.setenv("FAKE_TRAIN_CODE", str(train))
-        monkeypatch.setenv("FAKE_PROMOTE_CODE", str(promote))
+        monkeypatch.setenv("FAKE_GATE_CODE", str(gate))
         code = gate_module().main([])
         read = lambda path: path.read_text() if path.exists() else ""  # noqa: E731
         return code, read(summary), read(outputs), read(log).splitlines()
@@ -362,27 +381,27 @@ def test_the_gate_script_uses_the_cli_exit_codes():
         cli.EXIT_OK, cli.EXIT_REFUSED, cli.EXIT_BAD_INPUT, cli.EXIT_REGISTRY)
 
 
-def test_a_promotion_passes_with_metrics_and_verdict_in_the_summary(run_gate):
-    code, summary, outputs, calls = run_gate(promote=0)
-    assert code == 0 and outputs == "verdict=promoted\nmodel_version=7\n"
-    assert "challenger v7 promoted to champion" in summary and "| roc_auc | 0.8612 |" in summary
-    assert "PROMOTED: challenger v7" in summary
-    assert [call.split()[0] for call in calls] == ["train", "promote"]
+def test_a_passed_gate_promotes_nothing_and_reports_metrics_and_verdict(run_gate):
+    code, summary, outputs, calls = run_gate(gate=0)
+    assert code == 0 and outputs == "verdict=passed\nmodel_version=7\n"
+    assert "challenger v7 passed the gate: promoted only with an approval" in summary
+    assert "| roc_auc | 0.8612 |" in summary and "PASSED THE GATE, NOT PROMOTED YET: challenger v7" in summary
+    assert [call.split()[0] for call in calls] == ["train", "gate"], "CI never runs churn promote without approval"
     assert "secret" not in summary  # the tracking URI is never echoed
 
 
 def test_a_refusal_is_a_verdict_not_an_error(run_gate, capsys):
-    code, summary, outputs, _ = run_gate(promote=1)
+    code, summary, outputs, _ = run_gate(gate=1)
     assert code == 0 and "verdict=refused" in outputs
     assert "refused: the champion stays" in summary and "NOT PROMOTED" in summary
     assert "::warning title=Promotion gate::" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("promote", "meaning"), [(2, "bad input"), (3, "registry state"), (9, "unexpected error")])
-def test_other_promote_failures_fail_the_job_with_their_code(run_gate, promote, meaning):
-    code, summary, outputs, _ = run_gate(promote=promote)
-    assert code == promote and outputs == ""
-    assert f"`churn promote` exited {promote} ({meaning}); nothing is deployed" in summary
+@pytest.mark.parametrize(("gate", "meaning"), [(2, "bad input"), (3, "registry state"), (9, "unexpected error")])
+def test_other_gate_failures_fail_the_job_with_their_code(run_gate, gate, meaning):
+    code, summary, outputs, _ = run_gate(gate=gate)
+    assert code == gate and outputs == ""
+    assert f"`churn gate` exited {gate} ({meaning}); nothing is deployed" in summary
 
 
 def test_a_failed_training_stops_before_the_gate(run_gate):

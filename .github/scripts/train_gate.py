@@ -1,4 +1,4 @@
-"""Train, evaluate and gate in CI: run ``churn train`` then ``churn promote`` and report to the job summary.
+"""Train, evaluate and gate in CI: run ``churn train`` then ``churn gate`` and report to the job summary.
 
 Usage (in a GitHub Actions step)::
 
@@ -8,9 +8,11 @@ Writes the metrics and the gate's verdict as Markdown to ``$GITHUB_STEP_SUMMARY`
 ``model_version`` to ``$GITHUB_OUTPUT`` (both skipped when unset, e.g. on a laptop). The tracking URI
 comes from the environment (a secret), so it is never written in the workflow or the summary.
 
-Exit codes follow ``churn`` (examples/churn/cli.py): a refusal by the gate (``churn promote`` exit 1)
-is a verdict, not an error, so this script exits 0 with ``verdict=refused``; any other failure of
-either command (2 bad input, 3 registry state, 1 from ``churn train``: the data broke the contract)
+The gate promotes nothing: a challenger that passes (``verdict=passed``) waits for a person's
+approval, which the production deploy records (``churn promote --approved-by``, the environment's
+reviewer). Exit codes follow ``churn`` (examples/churn/cli.py): a refusal by the gate (``churn gate``
+exit 1) is a verdict, not an error, so this script exits 0 with ``verdict=refused``; any other failure
+of either command (2 bad input, 3 registry state, 1 from ``churn train``: the data broke the contract)
 is passed on, so the job fails and nothing is deployed.
 """
 
@@ -57,12 +59,13 @@ def failure_summary(step: str, code: int, output: str) -> str:
             f"nothing is deployed. See the job log.\n\n```\n{output.strip()}\n```\n")
 
 
-def gate_summary(trained: dict, promote_code: int, promote_output: str) -> str:
+def gate_summary(trained: dict, gate_code: int, gate_output: str) -> str:
     """The summary of a completed gate: the challenger's metrics and the verdict with its reasons."""
-    verdict = "promoted to champion" if promote_code == EXIT_OK else "refused: the champion stays"
+    verdict = ("passed the gate: promoted only with an approval (the production deploy's reviewer)"
+               if gate_code == EXIT_OK else "refused: the champion stays")
     return (f"## Train, evaluate, gate: challenger v{trained['version']} {verdict}\n\n"
             f"Run `{trained['run_id']}`.\n\n{metrics_table(trained['metrics'])}\n\n"
-            f"### Gate\n\n```\n{promote_output.strip()}\n```\n")
+            f"### Gate\n\n```\n{gate_output.strip()}\n```\n")
 
 
 def append(variable: str, text: str) -> None:
@@ -74,7 +77,7 @@ def append(variable: str, text: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run train then promote; return 0 for promoted or refused, else the failing command's exit code."""
+    """Run train then the gate; return 0 for passed or refused, else the failing command's exit code."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", help="CSV or Parquet to train on (default: the config's generated data)")
     parser.add_argument("--config", help="experiment YAML (default: churn's built-in defaults)")
@@ -104,15 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: churn train printed no JSON with run_id, version and metrics:\n{train.stdout}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
-    promote = run_churn(command, "promote", [*options, *data])
-    print(promote.stdout, end="")
-    if promote.returncode not in (EXIT_OK, EXIT_REFUSED):
-        append("GITHUB_STEP_SUMMARY", failure_summary("promote", promote.returncode, promote.stdout))
-        print(f"error: churn promote exited {promote.returncode} "
-              f"({MEANING.get(promote.returncode, 'unexpected error')})", file=sys.stderr)
-        return promote.returncode
-    verdict = "promoted" if promote.returncode == EXIT_OK else "refused"
-    append("GITHUB_STEP_SUMMARY", gate_summary(trained, promote.returncode, promote.stdout))
+    gate = run_churn(command, "gate", [*options, *data])
+    print(gate.stdout, end="")
+    if gate.returncode not in (EXIT_OK, EXIT_REFUSED):
+        append("GITHUB_STEP_SUMMARY", failure_summary("gate", gate.returncode, gate.stdout))
+        print(f"error: churn gate exited {gate.returncode} "
+              f"({MEANING.get(gate.returncode, 'unexpected error')})", file=sys.stderr)
+        return gate.returncode
+    verdict = "passed" if gate.returncode == EXIT_OK else "refused"
+    append("GITHUB_STEP_SUMMARY", gate_summary(trained, gate.returncode, gate.stdout))
     append("GITHUB_OUTPUT", f"verdict={verdict}\nmodel_version={trained['version']}\n")
     if verdict == "refused":
         print(f"::warning title=Promotion gate::challenger v{trained['version']} was refused; the champion stays")

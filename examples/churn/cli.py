@@ -2,14 +2,16 @@
 
 Exit codes:
     0  success
-    1  refused: the data broke a fatal validation rule, the promotion gate said no,
-       a record to score breaks the contract, or there is no retraining signal waiting
-       for a confirmation
+    1  refused: the data broke a fatal validation rule, the promotion gate said no, a promotion or
+       rollback without --approved-by, a record to score breaks the contract, a tampered audit log
+       (``churn audit verify`` names the first bad entry), an erasure while the service holds the
+       live log open, an erasure of a customer found in none of the files (nothing changed), or
+       no retraining signal waiting for a confirmation
     2  bad input: wrong arguments, a missing or unreadable file, an invalid configuration,
-       a missing setting, a port already in use, a tracking server that does not answer;
-       one "error:" line names the argument or the file (and the line or position in it),
-       and nothing is written
-    3  registry state: nothing to promote, no champion to score with, nothing to roll back to
+       a missing setting, a port already in use, a tracking server that does not answer, an
+       unreadable audit log; one "error:" line names the argument or the file (and the line or
+       position in it), and nothing is written
+    3  registry state: nothing to promote or gate, no champion to score with, nothing to roll back to
     4  model not stored: the trained model could not be exported to ONNX or logged to MLflow;
        nothing was registered
 """
@@ -102,30 +104,59 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_pipeline(args: argparse.Namespace) -> int:
-    """Run the whole training pipeline in order, with no orchestrator."""
+    """Run the whole training pipeline in order, with no orchestrator; exit 0 if the gate passed (nothing promoted)."""
     from churn.pipeline.run import run_pipeline
 
     outcome = run_pipeline(_config(args), args.data)
     print(outcome.summary())
-    return EXIT_OK if outcome.gate.promoted else EXIT_REFUSED
+    return EXIT_OK if outcome.gate.passed else EXIT_REFUSED
 
 
-def cmd_promote(args: argparse.Namespace) -> int:
-    """Run the promotion gate on the held-out split of the configured data."""
-    from churn.registry import promote
+def _approval(args: argparse.Namespace):
+    """The approval given on the command line, or None; a name without a reason is bad input."""
+    from churn.governance.approvals import Approval
+
+    if args.approved_by is None:
+        return None
+    if args.reason is None:
+        raise BadArguments("argument --reason: required with --approved-by (why this version, in one line)")
+    try:
+        return Approval(args.approved_by, args.reason)
+    except ValueError as error:
+        raise BadArguments(f"argument {error}") from None
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    """Run the promotion gate only: tag the challenger with the verdict, move no alias; exit 0 passed, 1 refused."""
+    from churn.registry import run_gate
     from churn.train import load_training_data
 
     config = _config(args)
-    result = promote(config, load_training_data(config, args.data).test)
+    result = run_gate(config, load_training_data(config, args.data).test)
     print(result.summary())
+    return EXIT_OK if result.passed else EXIT_REFUSED
+
+
+def cmd_promote(args: argparse.Namespace) -> int:
+    """Run the promotion gate on the held-out split; with an approval, record it and move champion."""
+    from churn.governance import approvals
+    from churn.train import load_training_data
+
+    config = _config(args)
+    approval = _approval(args)
+    evaluation = load_training_data(config, args.data).test  # bad data is bad input (exit 2), approved or not
+    result = approvals.promote(config, evaluation, approval, args.audit_log)
+    print(result.summary())
+    if result.promoted:
+        print(f"approved by {approval.approved_by}; recorded in the audit log {_audit_path(args)}")
     return EXIT_OK if result.promoted else EXIT_REFUSED
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    """Point champion back at the previous champion."""
-    from churn.registry import rollback
+    """Point champion back at the previous champion, with an approver; logged."""
+    from churn.governance import approvals
 
-    current, restored = rollback(_config(args))
+    current, restored = approvals.rollback(_config(args), _approval(args), args.audit_log)
     print(f"champion: v{current} -> v{restored}")
     return EXIT_OK
 
@@ -248,6 +279,47 @@ def text(value: str) -> str:
         raise argparse.ArgumentTypeError("must not be blank")
     return value.strip()
 # --- end of feedback and retraining ---
+# --8<-- [start:governance]
+def _audit_path(args: argparse.Namespace) -> Path:
+    from churn.governance.audit import audit_log_path
+
+    return audit_log_path(args.audit_log)
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Check the audit log's hash chain; name the first bad entry (exit 1), or print the head hash."""
+    from churn.governance.audit import read_entries, verify
+
+    path = _audit_path(args)
+    problem = verify(path)
+    if problem:
+        print(f"{path}: TAMPERED at {problem}", file=sys.stderr)
+        return EXIT_REFUSED
+    entries = read_entries(path)
+    head = f"seq {entries[-1]['seq']} sha256 {entries[-1]['hash']}" if entries else "empty"
+    print(f"{path}: intact, {len(entries)} entries; head: {head}")
+    if args.check_registry:
+        from churn.governance.approvals import check_registry_anchors
+
+        config = _config(args)
+        mismatches, checked = check_registry_anchors(entries, config.tracking.uri, config.tracking.registered_model)
+        for mismatch in mismatches:
+            print(f"{path}: TAMPERED: {mismatch}", file=sys.stderr)
+        if mismatches:
+            return EXIT_REFUSED
+        print(f"registry anchors: {checked} approval(s) of {config.tracking.registered_model!r} found in the log")
+    return EXIT_OK
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    """Remove one customer from stored tables and every prediction log file; record the erasure."""
+    from churn.governance.erasure import erase
+
+    report = erase(args.customer_id, args.data, args.log, args.audit_log, request_id=args.request_id,
+                   service_stopped=args.service_stopped)
+    print(report.to_text(args.customer_id))
+    return EXIT_OK if report.found else EXIT_REFUSED
+# --8<-- [end:governance]
 
 
 class PortInUse(Exception):
@@ -390,6 +462,28 @@ def report_path(text: str) -> str:
     return text
 
 
+def customer_id(text: str) -> str:
+    """argparse type: a customerID, one line of printable characters."""
+    from churn.governance.erasure import check_customer_id
+
+    try:
+        return check_customer_id(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _audit_log_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--audit-log", default=None, metavar="PATH",
+                         help="the audit log (default: $CHURN_AUDIT_LOG, else governance/audit.jsonl)")
+
+
+def _approval_arguments(command: argparse.ArgumentParser, what: str) -> None:
+    command.add_argument("--approved-by", metavar="NAME", help=f"who approves the {what} (the model owner); "
+                         "without it the command is refused and the refusal logged")
+    command.add_argument("--reason", metavar="TEXT", help=f"why, in one line (recorded with the {what})")
+    _audit_log_argument(command)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser of the ``churn`` command and its subcommands."""
     parser = argparse.ArgumentParser(prog="churn", description="The churn prediction system of the MLOps course.",
@@ -431,13 +525,43 @@ def build_parser() -> argparse.ArgumentParser:
     train = add("train", cmd_train, "train, evaluate, log to MLflow, register as challenger")
     train.add_argument("--data", help="CSV or Parquet file (default: generated data as configured)")
 
-    pipeline = add("pipeline", cmd_pipeline, "ingest, validate, train, evaluate, register and run the gate, in order")
+    pipeline = add("pipeline", cmd_pipeline, "ingest, validate, train, evaluate, register and run the gate "
+                   "(no promotion), in order")
     pipeline.add_argument("--data", help="CSV or Parquet file (default: generated data as configured)")
 
-    promote = add("promote", cmd_promote, "promote the challenger to champion if it passes the gate")
-    promote.add_argument("--data", help="data whose held-out split both models are scored on")
+    gate = add("gate", cmd_gate, "run the promotion gate on the challenger; moves nothing (CI, pipelines)")
+    gate.add_argument("--data", help="data whose held-out split both models are scored on")
 
-    add("rollback", cmd_rollback, "point champion back at the previous champion")
+    promote = add("promote", cmd_promote, "with an approval, promote the challenger to champion if it passes the gate")
+    promote.add_argument("--data", help="data whose held-out split both models are scored on")
+    _approval_arguments(promote, "promotion")
+
+    rollback = add("rollback", cmd_rollback, "with an approval, point champion back at the previous champion")
+    _approval_arguments(rollback, "rollback")
+
+    audit = commands.add_parser("audit", help="the tamper-evident audit log", description="the audit log")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND",
+                                          help="verify: check the hash chain")
+    verify = audit_commands.add_parser("verify", help="check the hash chain; name the first bad entry",
+                                       description="check the hash chain; exit 0 intact, 1 tampered, 2 unreadable")
+    verify.set_defaults(handler=cmd_audit_verify)
+    _audit_log_argument(verify)
+    verify.add_argument("--check-registry", action="store_true",
+                        help="also check that every approval anchored in the registry is in the log")
+    verify.add_argument("--config", default=None, help="experiment YAML naming the registry (with --check-registry)")
+    verify.add_argument("--tracking-uri", default=None, type=tracking_uri,
+                        help="MLflow tracking URI (with --check-registry; default: from the config)")
+
+    erase = add("erase", cmd_erase, "delete one customer from stored tables and the prediction log", config=False)
+    erase.add_argument("customer_id", metavar="CUSTOMER_ID", type=customer_id, help="the customerID to erase")
+    erase.add_argument("--data", action="append", default=[], metavar="PATH",
+                       help="a .csv or .parquet table to erase from (repeat for several)")
+    erase.add_argument("--log", metavar="PATH", help="the live prediction log; its rotated files are included")
+    erase.add_argument("--request-id", help="the request's id from your ticket system (default: a random one); "
+                       "never the customer ID")
+    erase.add_argument("--service-stopped", action="store_true",
+                       help="the service writing to --log is stopped (needed where its open file cannot be seen)")
+    _audit_log_argument(erase)
 
     predict = add("predict", cmd_predict, "score customers from a file with the champion")
     predict.add_argument("input", help=".csv, .parquet or .json (one record or a list)")
@@ -493,6 +617,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (documented in this module's docstring)."""
     from churn.config import ConfigError
+    from churn.governance.approvals import ApprovalRequired
+    from churn.governance.audit import AuditLogError
+    from churn.governance.erasure import ErasureRefused
     from churn.ingest import DataError
     from churn.model_bundle import BundleError
     from churn.monitoring.trigger import NothingToConfirm
@@ -509,7 +636,7 @@ def main(argv: list[str] | None = None) -> int:
     except BadArguments as error:
         print(f"churn {args.command}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (ConfigError, DataError, SettingsError, PortInUse, BundleError, TrackingUnreachable) as error:
+    except (ConfigError, DataError, SettingsError, PortInUse, BundleError, TrackingUnreachable, AuditLogError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except ValidationFailed as error:
@@ -517,6 +644,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_REFUSED
     except NothingToConfirm as error:
         print(f"error: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    except (ApprovalRequired, ErasureRefused) as error:
+        print(f"churn {args.command}: refused: {error}", file=sys.stderr)
         return EXIT_REFUSED
     except PredictionInputError as error:
         print(f"error: a record to score breaks the contract; nothing was scored: {error}", file=sys.stderr)

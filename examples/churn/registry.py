@@ -1,5 +1,8 @@
 """The model registry: aliases instead of stages, a promotion gate, and a one-step rollback.
 
+The gate ([`run_gate()`][churn.registry.run_gate]) decides and tags; it moves no alias. ``champion``
+moves only through [`churn.governance.approvals.promote`][], which records a person's approval first.
+
 - ``challenger``: the newest registered model, waiting for the gate.
 - ``champion``: the model the service loads (``models:/churn@champion``).
 - ``previous_champion``: the champion before the last promotion, kept for rollback.
@@ -94,24 +97,40 @@ def _version_or_none(client: Any, name: str, alias: str) -> Any:
 
 @dataclass
 class GateResult:
-    """The gate's decision with the numbers behind it."""
+    """The gate's decision with the numbers behind it, and whether ``champion`` moved.
 
-    promoted: bool
+    ``passed`` is the gate's verdict; ``promoted`` is true only once ``champion`` points at the challenger,
+    which needs a recorded approval as well ([`churn.governance.approvals.promote`][]).
+    """
+
+    passed: bool
     challenger_version: str
     champion_version: str | None
     metric: str
     challenger_metrics: dict[str, float]
     champion_metrics: dict[str, float] | None
     reasons: list[str] = field(default_factory=list)
+    margin: float = 0.0
+    promoted: bool = False
 
     def summary(self) -> str:
         """One paragraph a person can read in a terminal or a CI log."""
-        verdict = "PROMOTED" if self.promoted else "NOT PROMOTED"
+        verdict = ("PROMOTED" if self.promoted else "PASSED THE GATE, NOT PROMOTED YET" if self.passed
+                   else "NOT PROMOTED")
         champion = (f"champion v{self.champion_version} {self.metric}={self.champion_metrics[self.metric]:.4f}"
                     if self.champion_metrics else "no champion yet")
         lines = [f"{verdict}: challenger v{self.challenger_version} "
                  f"{self.metric}={self.challenger_metrics[self.metric]:.4f} vs {champion}"]
         return "\n".join(lines + [f"  - {reason}" for reason in self.reasons])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The decision as plain data: the ``gate_result`` registry tag and the audit log's record of it."""
+        return {"passed": self.passed, "metric": self.metric,
+                "challenger": round(self.challenger_metrics[self.metric], 6),
+                "champion": round(self.champion_metrics[self.metric], 6) if self.champion_metrics else None,
+                "margin": self.margin, "challenger_version": self.challenger_version,
+                "champion_version": self.champion_version, "reasons": list(self.reasons),
+                "challenger_metrics": {key: round(value, 6) for key, value in self.challenger_metrics.items()}}
 
 
 # --8<-- [start:gate]
@@ -143,32 +162,65 @@ def _score(model_uri: str, evaluation: pd.DataFrame, config: ExperimentConfig) -
 
 
 # --8<-- [start:promote]
-def promote(config: ExperimentConfig, evaluation: pd.DataFrame) -> GateResult:
-    """Compare challenger and champion on the same evaluation data; move ``champion`` if the gate passes."""
+def run_gate(config: ExperimentConfig, evaluation: pd.DataFrame) -> GateResult:
+    """Score challenger and champion on the same evaluation data and apply the gate; no alias moves.
+
+    The verdict is written on the challenger as the tag ``gate`` (``passed`` or ``failed``). Moving
+    ``champion`` is a separate step that needs a person's approval: [`move_champion()`][churn.registry.move_champion],
+    called by [`churn.governance.approvals.promote`][] once the approval is recorded.
+
+    Raises:
+        RegistryError: There is no challenger.
+    """
     client = registry_client(config.tracking.uri)
     name = config.tracking.registered_model
     challenger = _version_or_none(client, name, CHALLENGER)
     if challenger is None:
         raise RegistryError(f"model {name!r} has no {CHALLENGER!r} version; run 'churn train' first")
     champion = _version_or_none(client, name, CHAMPION)
-    challenger_metrics = _score(f"models:/{name}@{CHALLENGER}", evaluation, config)
-    champion_metrics = _score(f"models:/{name}@{CHAMPION}", evaluation, config) if champion else None
-    promoted, reasons = passes_gate(challenger_metrics, champion_metrics, config)
-    result = GateResult(promoted, str(challenger.version), str(champion.version) if champion else None,
-                        config.promotion.metric, challenger_metrics, champion_metrics, reasons)
-    client.set_model_version_tag(name, challenger.version, "gate", "passed" if promoted else "failed")
-    if promoted:
-        if champion is not None:
-            client.set_registered_model_alias(name, PREVIOUS, champion.version)
-        client.set_registered_model_alias(name, CHAMPION, challenger.version)
+    challenger_metrics = _score(f"models:/{name}/{challenger.version}", evaluation, config)
+    champion_metrics = _score(f"models:/{name}/{champion.version}", evaluation, config) if champion else None
+    passed, reasons = passes_gate(challenger_metrics, champion_metrics, config)
+    client.set_model_version_tag(name, challenger.version, "gate", "passed" if passed else "failed")
+    return GateResult(passed, str(challenger.version), str(champion.version) if champion else None,
+                      config.promotion.metric, challenger_metrics, champion_metrics, reasons, config.promotion.margin)
+
+
+def move_champion(config: ExperimentConfig, result: GateResult, approval_tags: dict[str, str]) -> GateResult:
+    """Point ``champion`` at the challenger the gate passed, keep the old one as ``previous_champion``.
+
+    ``approval_tags`` (``approved_by``, ``approved_at``, ``approval_reason``, ``gate_result``, ...) are
+    set on the version first, so no version becomes champion without them.
+
+    Raises:
+        RegistryError: The gate did not pass, the tags name no approver, or the champion moved since the gate ran.
+    """
+    if not result.passed or not approval_tags.get("approved_by"):
+        raise RegistryError(f"version {result.challenger_version} needs a passed gate and an approval to become "
+                            f"{CHAMPION!r}; run 'churn promote --approved-by NAME --reason TEXT'")
+    client = registry_client(config.tracking.uri)
+    name = config.tracking.registered_model
+    champion = _version_or_none(client, name, CHAMPION)
+    if (str(champion.version) if champion else None) != result.champion_version:
+        raise RegistryError(f"{CHAMPION!r} of {name!r} moved while the gate ran; run 'churn promote' again")
+    for key, value in {**approval_tags, "promoted_at": datetime.now(UTC).isoformat()}.items():
+        client.set_model_version_tag(name, result.challenger_version, key, value)
+    if champion is not None:
+        client.set_registered_model_alias(name, PREVIOUS, champion.version)
+    client.set_registered_model_alias(name, CHAMPION, result.challenger_version)
+    challenger = _version_or_none(client, name, CHALLENGER)
+    if challenger is not None and str(challenger.version) == result.challenger_version:  # not a newer one
         client.delete_registered_model_alias(name, CHALLENGER)
-        client.set_model_version_tag(name, challenger.version, "promoted_at", datetime.now(UTC).isoformat())
+    result.promoted = True
     return result
 # --8<-- [end:promote]
 
 
-def rollback(config: ExperimentConfig) -> tuple[str, str]:
+def rollback(config: ExperimentConfig, tags: dict[str, str] | None = None) -> tuple[str, str]:
     """Point ``champion`` back at ``previous_champion``; return (rolled-back version, restored version).
+
+    ``tags`` (e.g. ``rolled_back_by``, ``rollback_reason``) are set on the rolled-back version with
+    ``rolled_back_at``. [`churn.governance.approvals.rollback`][] records who asked for it.
 
     Raises:
         RegistryError: There is no previous champion to return to.
@@ -181,8 +233,15 @@ def rollback(config: ExperimentConfig) -> tuple[str, str]:
         raise RegistryError(f"model {name!r} has no {PREVIOUS!r} version to roll back to")
     client.set_registered_model_alias(name, CHAMPION, previous.version)
     client.delete_registered_model_alias(name, PREVIOUS)
-    client.set_model_version_tag(name, current.version, "rolled_back_at", datetime.now(UTC).isoformat())
+    for key, value in {**(tags or {}), "rolled_back_at": datetime.now(UTC).isoformat()}.items():
+        client.set_model_version_tag(name, current.version, key, value)
     return str(current.version), str(previous.version)
+
+
+def current_versions(config: ExperimentConfig) -> tuple[str | None, str | None, str | None]:
+    """(challenger, champion, previous_champion) versions, None where the alias is not set; touches nothing."""
+    found = aliases(config)
+    return found.get(CHALLENGER), found.get(CHAMPION), found.get(PREVIOUS)
 
 
 def aliases(config: ExperimentConfig) -> dict[str, str]:

@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 from churn.config import load_config
+from churn.governance.approvals import Approval, promote
 from churn.predict import load_champion
-from churn.registry import promote
 from churn.service.app import create_app
 from churn.service.settings import ServiceSettings
 from churn.tracking import log_run
@@ -22,7 +22,7 @@ def served(tracking_uri, tmp_path_factory):
                                                                        "registered_model": "end-to-end"})
     data = load_training_data(config)
     registered = log_run(train(config, data), config)
-    assert promote(config, data.test).promoted
+    assert promote(config, data.test, Approval("test", "first model")).promoted
     log = tmp_path_factory.mktemp("service") / "predictions.jsonl"
     settings = ServiceSettings(api_key="test-key", prediction_log=log)
     app = create_app(settings, predictor_loader=lambda: load_champion(tracking_uri, "end-to-end"))

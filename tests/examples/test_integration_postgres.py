@@ -2,7 +2,7 @@
 
 A real PostgreSQL cluster (Debian's ``postgresql``, in a temporary folder) backs a real ``mlflow
 server`` process that stores artifacts under its own ``--artifacts-destination``. ``churn train``,
-``churn promote``, ``churn predict`` and ``churn serve`` then run as separate processes against it,
+``churn promote`` (with an approval), ``churn predict`` and ``churn serve`` then run as separate processes against it,
 given nothing but ``--tracking-uri http://...``: the same code as with the default SQLite file.
 Skipped, with the reason, where PostgreSQL or its driver is missing (``.ci/run`` installs both).
 """
@@ -68,13 +68,14 @@ class Trained(NamedTuple):
 
 @pytest.fixture(scope="module")
 def trained(tracking_server, tmp_path_factory):
-    """``churn train`` then ``churn promote`` against the server, run from a fresh folder of the client's."""
+    """``churn train`` then an approved ``churn promote`` against the server, from a fresh client folder."""
     url, artifacts = tracking_server
     client_folder = tmp_path_factory.mktemp("client")
     config = client_folder / "experiment.yaml"
     config.write_text(f"data:\n  generated_rows: {ROWS}\n", encoding="utf-8")
     run = json.loads(churn("train", "--config", str(config), "--tracking-uri", url, cwd=client_folder).stdout)
-    promoted = churn("promote", "--config", str(config), "--tracking-uri", url, cwd=client_folder)
+    promoted = churn("promote", "--config", str(config), "--tracking-uri", url, "--approved-by", "ana",
+                     "--reason", "integration test", cwd=client_folder)
     assert promoted.stdout.startswith("PROMOTED"), promoted.stdout
     return Trained(url, artifacts, client_folder, run)
 
@@ -148,6 +149,10 @@ def test_train_promote_serve_against_a_tracking_server_on_postgres(trained):
     assert {answer["model_version"] for answer in served} == {run["version"]} == {str(champion.version)}
     assert np.max(np.abs(served_probabilities - [line["churn_probability"] for line in predicted])) < 1e-6
     assert np.max(np.abs(served_probabilities - expected)) < 1e-5  # the ONNX copy (float32) vs the pipeline
+    # the approval is on the version in the server's registry, and the client's audit log anchors to it
+    assert champion.tags["approved_by"] == "ana" and json.loads(champion.tags["gate_result"])["passed"] is True
+    verified = churn("audit", "verify", "--check-registry", "--tracking-uri", url, cwd=client_folder)
+    assert "intact, 2 entries" in verified.stdout and "registry anchors: 1 approval(s)" in verified.stdout
 
 
 def test_artifacts_land_in_the_servers_destination_not_the_clients_folder(trained):

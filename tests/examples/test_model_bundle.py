@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from churn.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REGISTRY, main
 from churn.config import load_config
+from churn.governance.approvals import Approval, promote
 from churn.model_bundle import METADATA_FILE, MODEL_FILE, BundleError, load_bundle, read_bundle, write_bundle
 from churn.predict import load_champion
-from churn.registry import promote
 from churn.service.app import create_app
 from churn.service.settings import ServiceSettings
 from churn.tracking import log_run
@@ -26,7 +26,7 @@ def champion(tmp_path_factory):
     config = load_config(None, data={"generated_rows": 2000}, tracking={"uri": tracking_uri})
     data = load_training_data(config)
     registered = log_run(train(config, data), config)
-    assert promote(config, data.test).promoted
+    assert promote(config, data.test, Approval("test", "first model")).promoted
     return tracking_uri, registered, config, data.test.drop(columns=["Churn"])
 
 

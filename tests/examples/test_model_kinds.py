@@ -14,8 +14,9 @@ import pytest
 from churn.cli import EXIT_NOT_STORED, main
 from churn.config import ModelConfig, load_config
 from churn.features import ESTIMATORS, feature_frame
+from churn.governance.approvals import Approval, promote
 from churn.predict import load_champion, predict
-from churn.registry import CHAMPION, aliases, promote
+from churn.registry import CHAMPION, aliases
 from churn.service.app import create_app
 from churn.tracking import PIP_REQUIREMENTS, TrackingError, log_run
 from churn.train import load_training_data, train
@@ -49,7 +50,8 @@ def registered(request, tracking_uri):
     with threadpool_limits(1):
         result = train(config, data)
     run = log_run(result, config)
-    assert promote(config, data.test).promoted, f"{kind} on {ROWS} rows should pass the gate's minimums"
+    approval = Approval("test", f"{kind} as champion")
+    assert promote(config, data.test, approval).promoted, f"{kind} on {ROWS} rows should pass the gate's minimums"
     return config, result, run
 
 

@@ -92,16 +92,21 @@ def test_the_rules_are_every_rule_validation_documents():
     assert sorted(documented) == sorted(CONTRACT_RULES)
 
 
-def test_the_first_model_is_promoted_and_a_refusal_is_a_normal_outcome(first_run, store):
+def test_the_gate_passes_but_only_an_approval_promotes_and_a_refusal_is_a_normal_outcome(first_run, store):
+    from churn.governance.approvals import Approval, promote
+    from churn.registry import CHAMPION, aliases
+
     settings, result = first_run
     decision = result.output_for_node("promotion_decision")
-    assert decision.promoted
+    assert decision.passed and not decision.promoted, "a pipeline never promotes"
+    assert CHAMPION not in aliases(settings.experiment())
+    promote(settings.experiment(), result.output_for_node("training_data").test, Approval("ana", "first model"))
     again = dg.materialize(PIPELINE_ASSETS, resources={"settings": settings})
     assert again.success, "a gate that says no must not fail the run"
     refused = again.output_for_node("promotion_decision")
-    assert not refused.promoted and refused.challenger_version == "2" and refused.champion_version == "1"
+    assert not refused.passed and refused.challenger_version == "2" and refused.champion_version == "1"
     metadata = again.asset_materializations_for_node("promotion_decision")[0].metadata
-    assert metadata["promoted"].value is False and "does not beat the champion" in metadata["reasons"].value
+    assert metadata["passed"].value is False and "does not beat the champion" in metadata["reasons"].value
 
 
 def test_a_failing_registry_step_is_retried_then_fails_naming_it_and_registers_nothing(first_run, store,

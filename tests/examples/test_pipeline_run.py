@@ -30,22 +30,30 @@ def test_the_steps_split_exactly_as_load_training_data(tracking_uri):
 
 @pytest.fixture(scope="module")
 def outcomes(tracking_uri):
+    """Run the pipeline, promote its challenger with an approval, run it again."""
+    from churn.governance.approvals import Approval, promote
+
     config = small_config(tracking_uri, "pipeline-run")
-    return config, run_pipeline(config), run_pipeline(config)
+    first = run_pipeline(config)
+    after_first = aliases(config)
+    promote(config, load_training_data(config).test, Approval("ana", "first model"))
+    return config, first, after_first, run_pipeline(config)
 
 
-def test_the_first_run_registers_and_promotes(outcomes):
-    config, first, _ = outcomes
-    assert first.gate.promoted and first.registered.version == "1"
+def test_the_first_run_registers_and_gates_but_does_not_promote(outcomes):
+    config, first, after_first, _ = outcomes
+    assert first.gate.passed and not first.gate.promoted and first.registered.version == "1"
+    assert after_first == {"challenger": "1"}, "a pipeline never moves champion"
     assert first.metrics["roc_auc"] > config.promotion.min_roc_auc
-    assert "PROMOTED: challenger v1" in first.summary()
+    assert "PASSED THE GATE, NOT PROMOTED YET: challenger v1" in first.summary()
+    assert "churn promote --approved-by NAME --reason TEXT" in first.summary()
 
 
 def test_the_same_data_again_is_refused_by_the_gate_without_an_error(outcomes):
-    config, _, second = outcomes
-    assert not second.gate.promoted and second.registered.version == "2"
+    config, _, _, second = outcomes
+    assert not second.gate.passed and second.registered.version == "2"
     assert aliases(config) == {"champion": "1", "challenger": "2"}
-    assert "NOT PROMOTED" in second.summary()
+    assert "NOT PROMOTED" in second.summary() and "churn promote" not in second.summary()
 
 
 def test_a_table_with_a_wrong_column_set_stops_at_validation(tracking_uri, tmp_path):
@@ -70,4 +78,4 @@ def test_the_churn_pipeline_command(tmp_path, capsys):
     generate_customers(2000, seed=5).to_csv(path, index=False)
     code = cli.main(["pipeline", "--data", str(path), "--tracking-uri", f"sqlite:///{tmp_path / 'mlflow.db'}"])
     output = capsys.readouterr().out
-    assert code == 0 and "PROMOTED" in output and "validated: 2000 rows in" in output
+    assert code == 0 and "PASSED THE GATE, NOT PROMOTED YET" in output and "validated: 2000 rows in" in output

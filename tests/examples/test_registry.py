@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from churn.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, EXIT_REGISTRY, main
 from churn.config import load_config
+from churn.governance.approvals import Approval, promote, rollback
 from churn.predict import load_champion, predict
-from churn.registry import CHALLENGER, CHAMPION, PREVIOUS, RegistryError, aliases, promote, rollback
+from churn.registry import CHALLENGER, CHAMPION, PREVIOUS, RegistryError, aliases
 from churn.tracking import log_run
 from churn.train import load_training_data, train
 
@@ -17,6 +18,10 @@ from churn.train import load_training_data, train
 def config_for(tracking_uri, name, **overrides):
     return load_config(None, data={"generated_rows": 2000}, tracking={"uri": tracking_uri, "registered_model": name},
                        **overrides)
+
+
+APPROVAL = Approval("test", "the gate decides in these tests")
+APPROVE = ["--approved-by", "test", "--reason", "first model"]
 
 
 def train_and_log(config):
@@ -44,12 +49,12 @@ def test_run_is_logged_with_params_metrics_plots_and_fingerprint(tracking_uri):
 def test_gate_promotes_then_refuses_a_worse_model_then_rolls_back(tracking_uri):
     config = config_for(tracking_uri, "gated")
     data, first = train_and_log(config)
-    result = promote(config, data.test)
+    result = promote(config, data.test, APPROVAL)
     assert result.promoted and aliases(config) == {CHAMPION: first.version}
 
     weak = config_for(tracking_uri, "gated", model={"kind": "logistic_regression", "params": {"C": 1e-5}})
     train_and_log(weak)
-    refused = promote(config, data.test)
+    refused = promote(config, data.test, APPROVAL)
     assert not refused.promoted and any("below the minimum" in reason or "does not beat" in reason
                                         for reason in refused.reasons)
     assert aliases(config)[CHAMPION] == first.version, "a failed gate must leave the champion as it was"
@@ -57,19 +62,19 @@ def test_gate_promotes_then_refuses_a_worse_model_then_rolls_back(tracking_uri):
     # The same settings as the first model reproduce its metrics; with a zero margin, equal is enough.
     equal = config_for(tracking_uri, "gated", promotion={"margin": 0.0})
     _, third = train_and_log(equal)
-    assert promote(equal, data.test).promoted
+    assert promote(equal, data.test, APPROVAL).promoted
     assert aliases(config)[CHAMPION] == third.version and aliases(config)[PREVIOUS] == first.version
 
-    assert rollback(config) == (third.version, first.version)
+    assert rollback(config, APPROVAL) == (third.version, first.version)
     assert aliases(config)[CHAMPION] == first.version
     with pytest.raises(RegistryError, match="no 'previous_champion'"):
-        rollback(config)
+        rollback(config, APPROVAL)
 
 
 def test_predict_loads_the_champion_by_alias(tracking_uri):
     config = config_for(tracking_uri, "served")
     data, registered = train_and_log(config)
-    promote(config, data.test)
+    promote(config, data.test, APPROVAL)
     records = data.test.drop(columns=["Churn"]).head(5).to_dict(orient="records")
     predictions = predict(records, tracking_uri=tracking_uri, model_name="served")
     assert [p.model_version for p in predictions] == [registered.version] * 5
@@ -96,11 +101,11 @@ def test_cli_config_errors_and_registry_state(tracking_uri, tmp_path, capsys):
     assert main(["train", "--config", str(config), "--tracking-uri", tracking_uri]) == EXIT_BAD_INPUT
     assert "sed: unknown key" in capsys.readouterr().err
     config.write_text("data:\n  generated_rows: 2000\ntracking:\n  registered_model: cli-model\n")
-    assert main(["promote", "--config", str(config), "--tracking-uri", tracking_uri]) == EXIT_REGISTRY
-    assert main(["rollback", "--config", str(config), "--tracking-uri", tracking_uri]) == EXIT_REGISTRY
+    assert main(["promote", "--config", str(config), "--tracking-uri", tracking_uri, *APPROVE]) == EXIT_REGISTRY
+    assert main(["rollback", "--config", str(config), "--tracking-uri", tracking_uri, *APPROVE]) == EXIT_REGISTRY
     assert main(["train", "--config", str(config), "--tracking-uri", tracking_uri]) == EXIT_OK
     assert json.loads(capsys.readouterr().out)["version"] == "1"
-    assert main(["promote", "--config", str(config), "--tracking-uri", tracking_uri]) == EXIT_OK
+    assert main(["promote", "--config", str(config), "--tracking-uri", tracking_uri, *APPROVE]) == EXIT_OK
 
 
 def test_cli_generate_validate_and_predict(tracking_uri, tmp_path, capsys):
@@ -114,7 +119,7 @@ def test_cli_generate_validate_and_predict(tracking_uri, tmp_path, capsys):
     config = tmp_path / "c.yaml"
     config.write_text("data:\n  generated_rows: 2000\ntracking:\n  registered_model: cli-predict\n")
     assert main(["train", "--config", str(config), "--tracking-uri", tracking_uri]) == EXIT_OK
-    assert main(["promote", "--config", str(config), "--tracking-uri", tracking_uri]) == EXIT_OK
+    assert main(["promote", "--config", str(config), "--tracking-uri", tracking_uri, *APPROVE]) == EXIT_OK
     capsys.readouterr()
     assert main(["predict", str(data), "--config", str(config), "--tracking-uri", tracking_uri]) == EXIT_OK
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -122,7 +127,7 @@ def test_cli_generate_validate_and_predict(tracking_uri, tmp_path, capsys):
 
 
 def test_cli_help_for_every_command(capsys):
-    for command in ("generate", "validate", "train", "promote", "rollback", "predict", "serve"):
+    for command in ("generate", "validate", "train", "promote", "rollback", "predict", "serve", "erase"):
         with pytest.raises(SystemExit) as caught:
             main([command, "--help"])
         assert caught.value.code == 0
@@ -206,7 +211,7 @@ def test_promote_in_a_new_process_uses_the_configured_store(tmp_path):
                           cwd=work, capture_output=True, check=False).returncode == 0
     trained = churn("train", "--data", str(data))
     assert trained.returncode == 0, trained.stderr
-    promoted = churn("promote", "--data", str(data))
+    promoted = churn("promote", "--data", str(data), *APPROVE)
     assert promoted.returncode == 0, promoted.stderr
     assert not (work / "mlflow.db").exists() and not (work / "mlruns").exists(), "nothing is left in the cwd"
     assert (tmp_path / "mlruns").is_dir()

@@ -277,7 +277,11 @@ def test_a_retrained_model_that_does_not_beat_the_champion_is_refused_by_the_gat
                                  executor=dg.in_process_executor)
     job = definitions.resolve_job_def(retrain_signal_sensor.job_name)
     first = job.execute_in_process()
-    assert first.output_for_node("promotion_decision").promoted
+    assert first.output_for_node("promotion_decision").passed, "the first model meets the minimums"
+    from churn.governance.approvals import Approval, promote
+
+    promote(settings.experiment(), first.output_for_node("training_data").test, Approval("ana", "first model"),
+            tmp_path / "governance" / "audit.jsonl")  # a pipeline never promotes: a person approves
     before = registry_state(settings.tracking_uri)
     assert before["aliases"] == {"champion": "1"}
 
@@ -287,7 +291,7 @@ def test_a_retrained_model_that_does_not_beat_the_champion_is_refused_by_the_gat
     retrained = job.execute_in_process(tags=request.tags)  # the same data and seed: the same metrics
     assert retrained.success, "a refusal is an outcome, not a failed run"
     decision = retrained.output_for_node("promotion_decision")
-    assert not decision.promoted and decision.challenger_version == "2" and decision.champion_version == "1"
+    assert not decision.passed and decision.challenger_version == "2" and decision.champion_version == "1"
     assert any("does not beat the champion" in reason for reason in decision.reasons)
     after = registry_state(settings.tracking_uri)
     assert after["aliases"] == {**before["aliases"], "challenger": "2"}, "champion did not move"

@@ -36,11 +36,13 @@ def test_the_pages_show_these_commands():
         "churn generate --output customers.csv",
         "churn validate customers.csv",
         "churn train --data customers.csv",
-        "churn promote --data customers.csv",
+        'churn promote --data customers.csv --approved-by ana --reason "first model, meets the minimums"',
         "churn generate --rows 5 --seed 2 --output this-week.csv",
         "churn predict this-week.csv",
     ]
-    assert lab_commands(PAGES["3.6"]) == ["churn train --data customers.csv", "churn promote --data customers.csv"]
+    assert lab_commands(PAGES["3.6"]) == [
+        "churn train --data customers.csv",
+        'churn promote --data customers.csv --approved-by ana --reason "monthly retraining"']
 
 
 @pytest.fixture
@@ -80,6 +82,7 @@ def test_one_turn_of_the_lifecycle_then_a_refused_promotion(scratch_folder, caps
     assert len(scored) == 5 and {row["model_version"] for row in scored} == {"1"}
     assert [row["customerID"] for row in scored if row["churn"]] == ["1466-JQSNP", "7035-TTTWK"]
     assert (scratch_folder / "mlflow.db").is_file()
+    assert "approved by ana; recorded in the audit log" in outputs["promote"]
 
     train, promote = lab_commands(PAGES["3.6"])
     code, out = run(train, capsys)

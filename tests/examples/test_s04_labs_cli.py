@@ -1,8 +1,9 @@
 """The shell steps of the Section 4 labs that drive the registry and the service, run as a student runs them.
 
-Lectures 4.4 and 4.6 run ``churn train``, ``churn promote``, ``churn predict`` and ``churn rollback``
+Lectures 4.4 and 4.6 run ``churn train``, ``churn promote``, ``churn predict``, ``churn rollback`` and ``churn audit``
 in a scratch folder with the default tracking store (``sqlite:///mlflow.db``, relative to that
-folder), each command a process of its own; so does this test. Lecture 4.5 starts the service with
+folder, and the default audit log ``governance/audit.jsonl``), each command a process of its own; so
+does this test. Lecture 4.5 starts the service with
 and without a key and without a model; here the app runs in-process with the same settings.
 """
 
@@ -31,20 +32,25 @@ def churn(folder: Path, *args: str) -> subprocess.CompletedProcess:
     """Run ``churn <args>`` in ``folder`` as its own process, as the lab does.
 
     ``mlflow.set_tracking_uri`` (called by other tests in this process) also exports
-    ``MLFLOW_TRACKING_URI``; the lab's shell has no such variable, so neither has the command.
+    ``MLFLOW_TRACKING_URI``; the lab's shell has no such variable, so neither has the command (nor the
+    test session's ``CHURN_AUDIT_LOG``).
     """
-    env = {name: value for name, value in os.environ.items() if name != "MLFLOW_TRACKING_URI"}
+    env = {name: value for name, value in os.environ.items() if name not in ("MLFLOW_TRACKING_URI", "CHURN_AUDIT_LOG")}
     return subprocess.run([sys.executable, "-m", "churn.cli", *args], cwd=folder, capture_output=True, text=True,
                           timeout=300, check=False, env=env)
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """Lecture 4.4 steps 2-4 and lecture 4.6 steps 2-4, in one scratch folder."""
+    """Lecture 4.4 steps 2-4 and lecture 4.6 steps 2-5, in one scratch folder."""
     folder = tmp_path_factory.mktemp("lab")
-    steps = {"train": churn(folder, "train"), "promote": churn(folder, "promote"),
+    steps = {"train": churn(folder, "train"),
+             "promote": churn(folder, "promote", "--approved-by", "ana", "--reason", "first model, meets the minimums"),
              "predict": churn(folder, "predict", str(CUSTOMER)), "train again": churn(folder, "train"),
-             "promote again": churn(folder, "promote"), "rollback": churn(folder, "rollback")}
+             "promote again": churn(folder, "promote", "--approved-by", "ana", "--reason",
+                                    "retrained on the same data"),
+             "rollback": churn(folder, "rollback", "--approved-by", "ana", "--reason", "practice"),
+             "audit": churn(folder, "audit", "verify")}
     return folder, steps
 
 
@@ -59,8 +65,9 @@ def test_train_registers_a_challenger(lab):
 def test_first_promotion_passes_the_gate(lab):
     folder, steps = lab
     assert steps["promote"].returncode == EXIT_OK, steps["promote"].stderr
-    assert steps["promote"].stdout.splitlines() == ["PROMOTED: challenger v1 roc_auc=0.8682 vs no champion yet",
-                                                    "  - meets the minimums"]
+    assert steps["promote"].stdout.splitlines() == [
+        "PROMOTED: challenger v1 roc_auc=0.8682 vs no champion yet", "  - meets the minimums",
+        "approved by ana; recorded in the audit log governance/audit.jsonl"]
     assert {path.name for path in folder.iterdir()} >= {"mlflow.db", "mlruns"}
 
 
@@ -81,6 +88,14 @@ def test_the_same_model_again_is_refused_and_rollback_has_nothing_to_restore(lab
         "  - roc_auc does not beat the champion by the margin 0.002"]
     assert steps["rollback"].returncode == EXIT_REGISTRY
     assert "error: model 'churn' has no 'previous_champion' version to roll back to" in steps["rollback"].stderr
+
+
+def test_the_audit_log_holds_every_decision_and_verifies(lab):
+    folder, steps = lab
+    assert steps["audit"].returncode == EXIT_OK, steps["audit"].stderr
+    assert steps["audit"].stdout.startswith("governance/audit.jsonl: intact, 4 entries; head: seq 4 sha256 ")
+    events = [json.loads(line)["event"] for line in (folder / "governance/audit.jsonl").read_text().splitlines()]
+    assert events == ["approval", "promotion", "promotion_refused", "rollback_refused"]
 
 
 def test_served_prediction_equals_the_cli_and_is_logged(lab, tmp_path):

@@ -25,7 +25,7 @@ from churn.ingest import DataError
 from churn.pipeline.checks import contract_check_results, contract_check_specs
 from churn.pipeline.resources import ChurnSettings
 from churn.pipeline.steps import RawTable, ValidatedTable, evaluate_model, ingest, register_challenger, split
-from churn.registry import GateResult, RegistryError, promote
+from churn.registry import GateResult, RegistryError, run_gate
 from churn.tracking import RegisteredRun
 from churn.train import TrainingData, TrainResult, train
 from churn.validate import validate
@@ -115,10 +115,13 @@ def registered_challenger(context: dg.AssetExecutionContext, trained_model: Trai
 @dg.asset(group_name=GROUP, retry_policy=EXTERNAL_RETRY)
 def promotion_decision(context: dg.AssetExecutionContext, registered_challenger: RegisteredRun,
                        training_data: TrainingData, settings: ChurnSettings) -> GateResult:
-    """The gate's decision on the new challenger: promoted to ``champion``, or refused with its reasons."""
+    """The gate's decision on the new challenger, with its reasons; ``champion`` moves only with an approval.
+
+    A pipeline never promotes: a person runs ``churn promote --approved-by NAME --reason TEXT``.
+    """
     with fail_at_once_on_bad_input():
-        decision = promote(settings.experiment(), training_data.test)
-    context.add_output_metadata({"promoted": decision.promoted, "challenger_version": decision.challenger_version,
+        decision = run_gate(settings.experiment(), training_data.test)
+    context.add_output_metadata({"passed": decision.passed, "challenger_version": decision.challenger_version,
                                  "champion_version_before": decision.champion_version or "none",
                                  "reasons": dg.MetadataValue.md("\n".join(f"- {r}" for r in decision.reasons))})
     return decision

@@ -3,6 +3,8 @@
 ``churn pipeline`` runs this; so can a cron entry or a CI job. A fatal validation finding raises
 [`ValidationFailed`][churn.validate.ValidationFailed] before anything is trained, and a gate that says
 no is an outcome, not an error: the challenger stays registered and ``champion`` does not move.
+A gate that says yes does not move ``champion`` either: a pipeline never promotes. A person does,
+with ``churn promote --approved-by NAME --reason TEXT`` ([`churn.governance.approvals`][]).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 
 from churn.config import ExperimentConfig
 from churn.pipeline.steps import ValidatedTable, evaluate_model, ingest, register_challenger, split
-from churn.registry import GateResult, promote
+from churn.registry import GateResult, run_gate
 from churn.tracking import RegisteredRun
 from churn.train import train
 from churn.validate import ValidationReport, validate_or_raise
@@ -34,12 +36,14 @@ class PipelineOutcome:
         return "\n".join([f"validated: {self.report.rows_in} rows in, {self.report.rows_out} rows out",
                           f"metrics: {metrics}",
                           f"registered: version {self.registered.version} (run {self.registered.run_id}) as challenger",
-                          self.gate.summary()])
+                          self.gate.summary()]
+                         + (["to promote it: churn promote --approved-by NAME --reason TEXT (with the same --data)"]
+                            if self.gate.passed else []))
 
 
 # --8<-- [start:run_pipeline]
 def run_pipeline(config: ExperimentConfig, data_path: str | Path | None = None) -> PipelineOutcome:
-    """Ingest, validate, split, train, evaluate, register as challenger, and run the promotion gate.
+    """Ingest, validate, split, train, evaluate, register as challenger, and run the promotion gate (no promotion).
 
     Raises:
         churn.ingest.DataError: The data file is missing or unreadable.
@@ -53,6 +57,6 @@ def run_pipeline(config: ExperimentConfig, data_path: str | Path | None = None) 
     result = train(config, data)
     metrics = evaluate_model(result.pipeline, data.test, config)
     registered = register_challenger(result, config)
-    gate = promote(config, data.test)
+    gate = run_gate(config, data.test)
     return PipelineOutcome(report, metrics, registered, gate)
 # --8<-- [end:run_pipeline]

@@ -6,7 +6,7 @@ The orchestrator adds retries, checks, schedules and a UI; it adds no logic. ``c
 ([`churn.pipeline.stages`][churn.pipeline.stages]) all call these, and these call the project's tested
 functions: [`load_table()`][churn.ingest.load_table], [`validate()`][churn.validate.validate],
 [`train()`][churn.train.train], [`evaluate()`][churn.evaluate.evaluate],
-[`log_run()`][churn.tracking.log_run] and [`promote()`][churn.registry.promote].
+[`log_run()`][churn.tracking.log_run] and [`run_gate()`][churn.registry.run_gate].
 """
 
 from __future__ import annotations
