@@ -196,6 +196,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_monitor_exporter(args: argparse.Namespace) -> int:
+    """Serve the drift and performance summaries as Prometheus metrics (churn.monitoring.exporter)."""
+    import logging
+
+    from churn.monitoring.exporter import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _check_port_free(args.host, args.port)
+    serve(Path(args.drift), Path(args.performance), host=args.host, port=args.port)
+    return EXIT_OK
+
+
 def finite_number(text: str) -> float:
     """argparse type: a finite number (argparse's ``float`` would take ``nan`` and ``inf``)."""
     try:
@@ -288,6 +300,13 @@ def report_path(text: str) -> str:
     return text
 
 
+def summary_file(text: str) -> str:
+    """argparse type: a JSON file to read later (it may not exist yet); a folder is refused."""
+    if Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder; give the JSON file, e.g. {Path(text) / 'drift.json'}")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser of the ``churn`` command and its subcommands."""
     parser = argparse.ArgumentParser(prog="churn", description="The churn prediction system of the MLOps course.",
@@ -347,6 +366,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve = add("serve", cmd_serve, "serve the prediction API")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     serve.add_argument("--port", type=port, default=8080, help="port to listen on (default 8080)")
+
+    # the monitoring exporter (its defaults are churn.monitoring.exporter.DEFAULT_*)
+    exporter = add("monitor-exporter", cmd_monitor_exporter, "serve drift.json and performance.json as Prometheus "
+                   "metrics (read at every scrape)", config=False)
+    exporter.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    exporter.add_argument("--port", type=port, default=9108, help="port to listen on (default 9108)")
+    exporter.add_argument("--drift", default="monitoring/drift.json", type=summary_file,
+                          help="drift summary written by churn drift (default monitoring/drift.json)")
+    exporter.add_argument("--performance", default="monitoring/performance.json", type=summary_file,
+                          help="performance summary written by churn feedback (default monitoring/performance.json)")
     return parser
 
 
