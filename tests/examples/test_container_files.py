@@ -245,28 +245,14 @@ def test_prometheus_scrapes_the_monitoring_exporter_where_compose_runs_it():
         <= set(prometheus["volumes"])
 
 
-def test_grafana_dashboard_uses_the_provisioned_datasource_and_real_metrics(tmp_path):
-    from churn.service.metrics import ServiceMetrics
-    from prometheus_client import generate_latest
-
+def test_grafana_mounts_the_provisioned_datasource_and_dashboards():
+    """What the panels query is checked in tests/examples/test_grafana_dashboard.py (uids, PromQL, metric names)."""
     (source,) = yaml.safe_load((GRAFANA / "provisioning/datasources/prometheus.yaml").read_text())["datasources"]
     provider = yaml.safe_load((GRAFANA / "provisioning/dashboards/churn.yaml").read_text())["providers"][0]
     grafana = compose_document()["services"]["grafana"]
     assert f"./deploy/grafana/dashboards:{provider['options']['path']}:ro" in grafana["volumes"]
-    assert source["url"] == "http://prometheus:9090"
-    exposed = generate_latest(ServiceMetrics().registry).decode()
-    dashboards = list((GRAFANA / "dashboards").glob("*.json"))
-    assert dashboards
-    for path in dashboards:
-        dashboard = json.loads(path.read_text())
-        uids = {panel["datasource"]["uid"] for panel in dashboard["panels"]}
-        uids |= {target["datasource"]["uid"] for panel in dashboard["panels"] for target in panel["targets"]}
-        assert uids == {source["uid"]}, f"{path.name}: datasource uids {uids}"
-        for panel in dashboard["panels"]:
-            for name in re.findall(r"\bchurn_\w+", " ".join(t["expr"] for t in panel["targets"])):
-                family = re.sub(r"_(total|bucket|sum|count)$", "", name)
-                assert any(f"# TYPE {candidate} " in exposed for candidate in (name, family)), \
-                    f"{path.name}: {name} is not a metric the service exposes"
+    assert "./deploy/grafana/provisioning:/etc/grafana/provisioning:ro" in grafana["volumes"]
+    assert source["url"] == "http://prometheus:9090" and list((GRAFANA / "dashboards").glob("*.json"))
 
 
 def test_env_example_lists_every_variable_and_real_env_files_are_ignored():
