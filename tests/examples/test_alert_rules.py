@@ -124,7 +124,7 @@ def test_the_burn_rate_thresholds_are_the_workbooks_for_a_99_percent_slo():
     recorded = {rule["record"]: rule["expr"] for rule in rules() if "record" in rule}
     for window in ("5m", "30m", "1h", "6h"):
         expr = recorded[f"churn:predict_slow_ratio:rate{window}"]
-        assert f'le="0.1"}}[{window}]' in expr and f'path="/predict"}}[{window}]' in expr, expr
+        assert f'le="0.05"}}[{window}]' in expr and f'path="/predict"}}[{window}]' in expr, expr
 
 
 # ---- broken copies: each check fails, naming the alert
@@ -184,6 +184,13 @@ def test_the_coverage_check_fails_when_an_alert_has_no_quiet_case(tmp_path):
 
 def test_metric_names_finds_the_selected_metrics_only():
     expr = ('histogram_quantile(0.99, sum by (le) (rate(churn_http_request_duration_seconds_bucket'
-            '{path="/predict", le="0.1"}[5m]))) and on (feature) (x:recorded:rate5m offset 1h > bool 1e-3)'
+            '{path="/predict", le="0.05"}[5m]))) and on (feature) (x:recorded:rate5m offset 1h > bool 1e-3)'
             ' or time() - up{job="a b"} > 8 * 86400')
     assert metric_names(expr) == {"churn_http_request_duration_seconds_bucket", "x:recorded:rate5m", "up"}
+
+
+def test_the_jobs_the_rules_name_are_the_scrape_jobs():
+    jobs = {job["job_name"] for job in yaml.safe_load(CONFIG.read_text(encoding="utf-8"))["scrape_configs"]}
+    named = set(re.findall(r'job="([^"]+)"', RULES.read_text(encoding="utf-8")))
+    tested = set(re.findall(r'job="([^"]+)"', RULE_TESTS.read_text(encoding="utf-8")))
+    assert named and named <= jobs and tested <= jobs, (named, tested, jobs)
