@@ -74,7 +74,7 @@ def test_a_new_report_is_seen_at_the_next_scrape_without_a_restart(tmp_path):
 
 
 def test_missing_files_leave_only_the_up_gauge_at_zero(tmp_path, caplog):
-    with caplog.at_level(logging.WARNING, logger=exporter.__name__):
+    with caplog.at_level(logging.INFO, logger=exporter.__name__):
         metrics = collect(tmp_path / "drift.json", tmp_path / "performance.json")
     assert metrics == {"churn_monitoring_report_up": {(("report", "drift"),): 0.0,
                                                       (("report", "performance"),): 0.0}}
@@ -89,19 +89,21 @@ def test_missing_files_leave_only_the_up_gauge_at_zero(tmp_path, caplog):
     (json.dumps({k: v for k, v in DRIFT.items() if k != "drift"}), "field drift: Field required"),
     (json.dumps(DRIFT | {"generated_at": "2026-05-05T09:00:00"}), "field generated_at: Input should have timezone"),
     ("[1, 2]", "field (the document): Input should be a valid dictionary"),
-], ids=["truncated", "psi-not-a-number", "no-drift-flag", "naive-time", "not-an-object"])
+    (json.dumps(DRIFT | {"features": DRIFT["features"] + DRIFT["features"][:1]}),
+     "field features: Value error, feature 'tenure' is listed twice"),
+], ids=["truncated", "psi-not-a-number", "no-drift-flag", "naive-time", "not-an-object", "feature-twice"])
 def test_an_unreadable_report_is_logged_once_and_its_metrics_are_absent(tmp_path, caplog, text, reason):
     drift, performance = write(tmp_path, performance=PERFORMANCE)
     drift.write_text(text, encoding="utf-8")
     registry = exporter.build_registry(drift, performance)
-    with caplog.at_level(logging.WARNING, logger=exporter.__name__):
+    with caplog.at_level(logging.INFO, logger=exporter.__name__):
         first, second = (scrape(generate_latest(registry).decode()) for _ in range(2))
     assert first == second
     assert first["churn_monitoring_report_up"] == {(("report", "drift"),): 0.0, (("report", "performance"),): 1.0}
     assert "churn_feature_drift_psi" not in first and "churn_drift_detected" not in first
     assert first["churn_monitored_model_info"] == {(("report", "performance"), ("version", "3")): 1.0}
     [record] = caplog.records  # said once, not at every scrape
-    assert f"{drift}: {reason}" in record.getMessage(), record.getMessage()
+    assert record.levelno == logging.WARNING and f"{drift}: {reason}" in record.getMessage(), record.getMessage()
 
 
 def test_a_week_without_verdict_gives_the_timestamp_but_no_realised_figures(tmp_path):
@@ -172,3 +174,17 @@ def test_a_second_exporter_on_a_taken_port_says_so_and_exits_2(tmp_path):
 def _listening(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_a_fixed_report_is_read_again_and_said_so(tmp_path, caplog):
+    drift, performance = write(tmp_path, performance=PERFORMANCE)
+    drift.write_text("{", encoding="utf-8")
+    registry = exporter.build_registry(drift, performance)
+    with caplog.at_level(logging.INFO, logger=exporter.__name__):
+        broken = scrape(generate_latest(registry).decode())
+        drift.write_text(json.dumps(DRIFT), encoding="utf-8")
+        fixed = scrape(generate_latest(registry).decode())
+    assert broken["churn_monitoring_report_up"][(("report", "drift"),)] == 0.0
+    assert fixed["churn_monitoring_report_up"][(("report", "drift"),)] == 1.0 and "churn_drift_detected" in fixed
+    assert [record.levelname for record in caplog.records] == ["WARNING", "INFO"]
+    assert caplog.records[1].getMessage() == f"{drift}: read again"

@@ -47,7 +47,7 @@ from typing import Literal
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError, field_validator
 
 DEFAULT_DRIFT = Path("monitoring/drift.json")
 DEFAULT_PERFORMANCE = Path("monitoring/performance.json")
@@ -85,6 +85,17 @@ class DriftSummary(_Summary):
     features: list[FeatureDrift]
     prediction: PredictionDrift | None = None
     drift: bool
+
+    @field_validator("features")
+    @classmethod
+    def _one_entry_per_feature(cls, features: list[FeatureDrift]) -> list[FeatureDrift]:
+        """Two samples with the same labels would make Prometheus reject the whole scrape."""
+        seen: set[str] = set()
+        for entry in features:
+            if entry.feature in seen:
+                raise ValueError(f"feature {entry.feature!r} is listed twice")
+            seen.add(entry.feature)
+        return features
 
 
 class WeekPerformance(_Summary):
@@ -164,26 +175,27 @@ class MonitoringCollector(Collector):
         yield up
         yield from _merge(families)
 
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        """Nothing up front: which metrics exist depends on the files, so the registry checks no names."""
+        return iter(())
+
     def _read(self, report: Report, path: Path) -> _Summary | None:
+        level = logging.INFO  # a report the job has not written yet is normal; a broken one is not
         try:
             summary, problem = read_summary(path, report), None
             if summary is None:
                 problem = f"{path}: no such file yet ({WRITERS[report]} writes it); its metrics are absent"
         except ReportUnreadable as error:
-            summary, problem = None, f"{error}; its metrics are absent until the file is fixed"
+            summary, problem, level = None, f"{error}; its metrics are absent until the file is fixed", logging.WARNING
         with self._lock:  # say each new problem once, not at every scrape
             if problem != self._last_problem[report]:
                 if problem:
-                    logger.warning(problem)
+                    logger.log(level, problem)
                 elif self._last_problem[report]:
-                    logger.info("%s: readable again", path)
+                    logger.info("%s: read again", path)
                 self._last_problem[report] = problem
         return summary
 # --8<-- [end:collector]
-
-    def describe(self) -> Iterator[GaugeMetricFamily]:
-        """Nothing to describe up front: the metrics depend on the files (the registry then calls collect)."""
-        return iter(())
 
 
 def drift_metrics(summary: DriftSummary) -> list[GaugeMetricFamily]:
