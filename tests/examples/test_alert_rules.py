@@ -139,7 +139,8 @@ def test_the_burn_rate_thresholds_are_the_workbooks_for_a_99_percent_slo():
     ("\n          and on () count(churn_prediction_score_count offset 1h) > 0", "", "ChurnNoPredictions"),
     ("churn_model_loaded == 0", "churn_model_loaded < 0", "ChurnModelNotReady"),
     ("(churn_feature_drifted == 1)", "(churn_feature_drift_psi > 0.2)", "ChurnFeatureDrift"),
-], ids=["error-threshold", "single-window-burn", "no-predictions-short-window", "no-predictions-fresh-start", "never-fires", "psi-not-verdict"])
+], ids=["error-threshold", "single-window-burn", "no-predictions-short-window", "no-predictions-fresh-start",
+        "never-fires", "psi-not-verdict"])
 def test_promtool_unit_tests_fail_on_a_broken_rule(tmp_path, old, new, alert):
     broken_copy(tmp_path, old, new)
     result = run("test", "rules", RULE_TESTS.name, cwd=tmp_path)
