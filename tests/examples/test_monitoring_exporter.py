@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import re
 import signal
 import socket
 import subprocess
@@ -91,7 +92,15 @@ def test_missing_files_leave_only_the_up_gauge_at_zero(tmp_path, caplog):
     ("[1, 2]", "field (the document): Input should be a valid dictionary"),
     (json.dumps(DRIFT | {"features": DRIFT["features"] + DRIFT["features"][:1]}),
      "field features: Value error, feature 'tenure' is listed twice"),
-], ids=["truncated", "psi-not-a-number", "no-drift-flag", "naive-time", "not-an-object", "feature-twice"])
+    (json.dumps(DRIFT).replace('"psi": 0.012', '"psi": NaN'), "field features.0.psi: Input should be a finite number"),
+    (json.dumps(DRIFT | {"features": [{"feature": "tenure", "psi": -0.1, "drifted": False}]}),
+     "field features.0.psi: Input should be greater than or equal to 0"),
+    (json.dumps(DRIFT | {"features": [{"feature": "tenure", "psi": 0.1, "drifted": "yes"}]}),
+     "field features.0.drifted: Input should be a valid boolean"),
+    (json.dumps(DRIFT | {"features": [{"feature": "", "psi": 0.1, "drifted": False}]}),
+     "field features.0.feature: String should have at least 1 character"),
+], ids=["truncated", "psi-not-a-number", "no-drift-flag", "naive-time", "not-an-object", "feature-twice",
+        "psi-nan", "psi-negative", "verdict-not-boolean", "feature-unnamed"])
 def test_an_unreadable_report_is_logged_once_and_its_metrics_are_absent(tmp_path, caplog, text, reason):
     drift, performance = write(tmp_path, performance=PERFORMANCE)
     drift.write_text(text, encoding="utf-8")
@@ -188,3 +197,14 @@ def test_a_fixed_report_is_read_again_and_said_so(tmp_path, caplog):
     assert fixed["churn_monitoring_report_up"][(("report", "drift"),)] == 1.0 and "churn_drift_detected" in fixed
     assert [record.levelname for record in caplog.records] == ["WARNING", "INFO"]
     assert caplog.records[1].getMessage() == f"{drift}: read again"
+
+
+@pytest.mark.parametrize(("latest", "reason"), [
+    ({"roc_auc": 1.7}, "field latest.roc_auc: Input should be less than or equal to 1"),
+    ({"labelled": -3}, "field latest.labelled: Input should be greater than or equal to 0"),
+], ids=["roc-auc-above-1", "negative-count"])
+def test_an_impossible_performance_figure_is_refused_naming_the_field(tmp_path, latest, reason):
+    drift, performance = write(tmp_path, DRIFT, PERFORMANCE | {"latest": PERFORMANCE["latest"] | latest})
+    with pytest.raises(exporter.ReportUnreadable, match=f"^{re.escape(str(performance))}: {re.escape(reason)}"):
+        exporter.read_summary(performance, "performance")
+    assert collect(drift, performance)["churn_monitoring_report_up"][(("report", "performance"),)] == 0.0

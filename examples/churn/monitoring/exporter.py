@@ -42,12 +42,12 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
 
 DEFAULT_DRIFT = Path("monitoring/drift.json")
 DEFAULT_PERFORMANCE = Path("monitoring/performance.json")
@@ -62,19 +62,29 @@ class _Summary(BaseModel):
     model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True, frozen=True)
 
 
+# Values a report can hold: a PSI is finite and never negative (churn drift floors empty bins, so it
+# writes no infinity), a ROC AUC lies in [0, 1], a count is a whole number >= 0, and the verdicts are
+# JSON true/false (not "yes" or 1). Anything else is a broken report, refused with the field's name,
+# rather than a NaN or a negative PSI on the dashboard and in the alerts.
+Psi = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0)]
+Name = Annotated[str, Field(min_length=1)]
+
+
 class FeatureDrift(_Summary):
     """One feature's entry in drift.json's ``features`` list."""
 
-    feature: str
-    psi: float
-    drifted: bool
+    feature: Name
+    psi: Psi
+    drifted: StrictBool
 
 
 class PredictionDrift(_Summary):
     """drift.json's ``prediction`` entry: the drift of the predicted scores."""
 
-    psi: float
-    drifted: bool
+    psi: Psi
+    drifted: StrictBool
 
 
 class DriftSummary(_Summary):
@@ -84,7 +94,7 @@ class DriftSummary(_Summary):
     model_version: str | None = None
     features: list[FeatureDrift]
     prediction: PredictionDrift | None = None
-    drift: bool
+    drift: StrictBool
 
     @field_validator("features")
     @classmethod
@@ -102,8 +112,8 @@ class WeekPerformance(_Summary):
     """One week of performance.json: realised metrics once the labels arrived."""
 
     week: str
-    labelled: int
-    roc_auc: float | None = None
+    labelled: Count
+    roc_auc: Share | None = None
 
 
 class PerformanceSummary(_Summary):
@@ -112,7 +122,7 @@ class PerformanceSummary(_Summary):
     generated_at: AwareDatetime
     model_version: str | None = None
     latest: WeekPerformance | None = None
-    below_threshold: bool = False
+    below_threshold: StrictBool = False
 
 
 Report = Literal["drift", "performance"]
