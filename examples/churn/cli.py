@@ -370,6 +370,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_monitor_exporter(args: argparse.Namespace) -> int:
+    """Serve the drift and performance summaries as Prometheus metrics (churn.monitoring.exporter)."""
+    import logging
+
+    from churn.monitoring.exporter import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _check_port_free(args.host, args.port)
+    serve(Path(args.drift), Path(args.performance), host=args.host, port=args.port)
+    return EXIT_OK
+
+
 def finite_number(text: str) -> float:
     """argparse type: a finite number (argparse's ``float`` would take ``nan`` and ``inf``)."""
     try:
@@ -482,6 +494,11 @@ def _approval_arguments(command: argparse.ArgumentParser, what: str) -> None:
                          "without it the command is refused and the refusal logged")
     command.add_argument("--reason", metavar="TEXT", help=f"why, in one line (recorded with the {what})")
     _audit_log_argument(command)
+def summary_file(text: str) -> str:
+    """argparse type: a JSON file to read later (it may not exist yet); a folder is refused."""
+    if Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder; give the JSON file, e.g. {Path(text) / 'drift.json'}")
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -611,6 +628,15 @@ def build_parser() -> argparse.ArgumentParser:
     confirm.add_argument("--reason", required=True, type=text, help="why: what the data check found")
     confirm.add_argument("--signal", default=None, help="signal file (default: $CHURN_RETRAIN_SIGNAL, else "
                          "monitoring/retrain_signal.json)")
+    # the monitoring exporter (its defaults are churn.monitoring.exporter.DEFAULT_*)
+    exporter = add("monitor-exporter", cmd_monitor_exporter, "serve drift.json and performance.json as Prometheus "
+                   "metrics (read at every scrape)", config=False)
+    exporter.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    exporter.add_argument("--port", type=port, default=9108, help="port to listen on (default 9108)")
+    exporter.add_argument("--drift", default="monitoring/drift.json", type=summary_file,
+                          help="drift summary written by churn drift (default monitoring/drift.json)")
+    exporter.add_argument("--performance", default="monitoring/performance.json", type=summary_file,
+                          help="performance summary written by churn feedback (default monitoring/performance.json)")
     return parser
 
 

@@ -167,3 +167,32 @@ def test_kubernetes_and_compose_run_the_image_entrypoint():
     entrypoint, _ = image_command()
     assert kubernetes_command()[:len(entrypoint)] == entrypoint
     assert compose_command()[:len(entrypoint)] == entrypoint
+
+
+def test_compose_monitoring_exporter_serves_the_summaries_with_only_the_service_lock(tmp_path):
+    """The exporter runs in the API's image: ``python -m churn.monitoring.exporter``, not the ``churn`` CLI."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from tests.examples.monitoring_fixtures import DRIFT, PERFORMANCE, write
+
+    service = yaml.safe_load((EXAMPLES / "compose.yaml").read_text(encoding="utf-8"))["services"]["monitoring-exporter"]
+    command = resolve(service.get("entrypoint"), service.get("command"))
+    drift, performance = write(tmp_path, DRIFT, PERFORMANCE)
+    command[command.index("--drift") + 1], command[command.index("--performance") + 1] = str(drift), str(performance)
+    process, port = start_guarded(command, LOCKS["bundle"], {}, tmp_path)
+    try:
+        deadline, text = time.monotonic() + 60, None
+        while text is None and time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"the exporter exited with {process.returncode}:\n{process.stderr.read()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as answer:
+                    text = answer.read().decode()
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.2)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert text is not None, "the exporter did not answer within 60 s"
+    names = {family.name for family in text_string_to_metric_families(text)}
+    assert {"churn_feature_drift_psi", "churn_realised_roc_auc", "churn_monitoring_report_up"} <= names

@@ -217,7 +217,7 @@ def test_prometheus_scrapes_the_api_service_on_the_path_the_app_serves_metrics(t
     from fastapi.testclient import TestClient
 
     config = yaml.safe_load((EXAMPLES / "deploy" / "prometheus" / "prometheus.yml").read_text())
-    (job,) = config["scrape_configs"]
+    (job,) = [job for job in config["scrape_configs"] if job["job_name"] == "churn-api"]
     api = compose_document()["services"]["api"]
     port = str(api["ports"][0]).rsplit(":", 1)[1]
     assert job["static_configs"][0]["targets"] == [f"api:{port}"]
@@ -227,28 +227,32 @@ def test_prometheus_scrapes_the_api_service_on_the_path_the_app_serves_metrics(t
     assert answer.status_code == 200 and "churn_http_requests_total" in answer.text
 
 
-def test_grafana_dashboard_uses_the_provisioned_datasource_and_real_metrics(tmp_path):
-    from churn.service.metrics import ServiceMetrics
-    from prometheus_client import generate_latest
+def test_prometheus_scrapes_the_monitoring_exporter_where_compose_runs_it():
+    """The exporter job's target is the exporter service on the port its command listens on; the rules are mounted."""
+    config = yaml.safe_load((EXAMPLES / "deploy" / "prometheus" / "prometheus.yml").read_text())
+    (job,) = [job for job in config["scrape_configs"] if job["job_name"] == "churn-monitoring"]
+    services = compose_document()["services"]
+    exporter, prometheus = services["monitoring-exporter"], services["prometheus"]
+    command = exporter["command"]
+    assert exporter["entrypoint"] == ["python", "-m", "churn.monitoring.exporter"]
+    assert job["static_configs"][0]["targets"] == [f"monitoring-exporter:{command[command.index('--port') + 1]}"]
+    assert f"127.0.0.1:{command[command.index('--port') + 1]}/metrics" in " ".join(exporter["healthcheck"]["test"])
+    mounted = {volume.split(":")[1] for volume in exporter["volumes"]}
+    assert {str(Path(command[command.index(flag) + 1]).parent) for flag in ("--drift", "--performance")} <= mounted
+    assert exporter["build"] == services["api"]["build"] and exporter["image"] == services["api"]["image"]
+    assert {f"./deploy/prometheus/{name}:/etc/prometheus/{name}:ro" for name in ["prometheus.yml",
+                                                                                 *config["rule_files"]]} \
+        <= set(prometheus["volumes"])
 
+
+def test_grafana_mounts_the_provisioned_datasource_and_dashboards():
+    """What the panels query is checked in tests/examples/test_grafana_dashboard.py (uids, PromQL, metric names)."""
     (source,) = yaml.safe_load((GRAFANA / "provisioning/datasources/prometheus.yaml").read_text())["datasources"]
     provider = yaml.safe_load((GRAFANA / "provisioning/dashboards/churn.yaml").read_text())["providers"][0]
     grafana = compose_document()["services"]["grafana"]
     assert f"./deploy/grafana/dashboards:{provider['options']['path']}:ro" in grafana["volumes"]
-    assert source["url"] == "http://prometheus:9090"
-    exposed = generate_latest(ServiceMetrics().registry).decode()
-    dashboards = list((GRAFANA / "dashboards").glob("*.json"))
-    assert dashboards
-    for path in dashboards:
-        dashboard = json.loads(path.read_text())
-        uids = {panel["datasource"]["uid"] for panel in dashboard["panels"]}
-        uids |= {target["datasource"]["uid"] for panel in dashboard["panels"] for target in panel["targets"]}
-        assert uids == {source["uid"]}, f"{path.name}: datasource uids {uids}"
-        for panel in dashboard["panels"]:
-            for name in re.findall(r"\bchurn_\w+", " ".join(t["expr"] for t in panel["targets"])):
-                family = re.sub(r"_(total|bucket|sum|count)$", "", name)
-                assert any(f"# TYPE {candidate} " in exposed for candidate in (name, family)), \
-                    f"{path.name}: {name} is not a metric the service exposes"
+    assert "./deploy/grafana/provisioning:/etc/grafana/provisioning:ro" in grafana["volumes"]
+    assert source["url"] == "http://prometheus:9090" and list((GRAFANA / "dashboards").glob("*.json"))
 
 
 def test_env_example_lists_every_variable_and_real_env_files_are_ignored():
@@ -297,7 +301,9 @@ def test_tracking_server_image_pins_the_server_extra_and_the_mlflow_version():
 
 
 SERVICE_MODULES = ["churn/service", "churn/predict.py", "churn/features.py", "churn/contract.py",
-                   "churn/model_bundle.py", "churn/__init__.py"]
+                   "churn/model_bundle.py", "churn/__init__.py",
+                   # compose.yaml runs the monitoring exporter in the service image (python -m, no churn CLI)
+                   "churn/monitoring/__init__.py", "churn/monitoring/exporter.py", "churn/cli.py"]
 
 
 def test_every_module_the_service_imports_at_load_time_is_in_the_lock():
