@@ -9,7 +9,8 @@ Exit codes:
        the file (and the line or position in it), and nothing is written
     3  registry state: nothing to promote, no champion to score with, nothing to roll back to
     4  model not stored: the trained model could not be exported to ONNX or logged to MLflow;
-       nothing was registered
+       nothing was registered; or ``churn explain`` lacks what the model's kind needs (the
+       linear model's explain/linear.json, or the shap package for a tree model)
 """
 
 from __future__ import annotations
@@ -149,6 +150,60 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- governance: the model card and explanations (issue 14, part "card") -------------------------------
+def cmd_model_card(args: argparse.Namespace) -> int:
+    """Write the model card of a registered version as Markdown and HTML."""
+    from churn.governance.model_card import read_card_data, write_model_card
+
+    config = _config(args)
+    card = read_card_data(config.tracking.uri, config.tracking.registered_model, args.version, args.alias)
+    markdown, page = write_model_card(card, args.output_dir, args.gap_tolerance)
+    print(f"wrote the model card of {card.model_name} v{card.version} to {markdown} and {page}")
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Explain customers' scores: per-feature contributions plus a base value, for every model kind."""
+    from churn.governance.explain import explain_registered
+    from churn.ingest import load_records, load_table
+    from churn.predict import check_records
+
+    if (args.row is None) != (args.data is None):
+        raise BadArguments("arguments --row and --data go together: --row N --data FILE (or --customer FILE.json)")
+    if args.customer is not None:
+        records = load_records(args.customer)
+    else:
+        table = load_table(args.data)
+        if args.row >= len(table):
+            raise BadArguments(f"argument --row: {args.data} has {len(table)} rows (0 to {len(table) - 1}), "
+                               f"so there is no row {args.row}")
+        records = [table.iloc[args.row].to_dict()]
+    records = [{key: value for key, value in record.items() if key != "Churn"} for record in records]
+    check_records(records)
+    config = _config(args)
+    result = explain_registered(records, config.tracking.uri, config.tracking.registered_model, args.version,
+                                args.alias)
+    for explanation in result.explanations:
+        document = {"model_name": result.model_name, "model_version": result.model_version, "kind": result.kind,
+                    **explanation.to_dict(), "churn": explanation.probability >= result.threshold}
+        print(json.dumps(document, allow_nan=False) if args.json else explanation_text(document))
+    return EXIT_OK
+
+
+def explanation_text(document: dict) -> str:
+    """An explanation for people: the base value, one line per feature, the sum and the probability."""
+    space = "log-odds" if document["space"] == "log_odds" else "probability"
+    lines = [f"customer {document['customerID'] or '(no customerID)'}: {document['model_name']} "
+             f"v{document['model_version']} ({document['kind']}), contributions in {space}",
+             f"  method: {document['method']}", f"  {'base value':<44} {document['base_value']:+.4f}"]
+    lines += [f"  {row['feature'] + ' = ' + str(row['value']):<44} {row['contribution']:+.4f}"
+              for row in document["contributions"]]
+    lines.append(f"  {'sum = the model' + chr(39) + 's ' + space:<44} {document['value']:+.4f}   "
+                 f"P(churn) {document['churn_probability']:.4f}, call: {'yes' if document['churn'] else 'no'}")
+    return "\n".join(lines)
+# --- end of governance -----------------------------------------------------------------------------------
+
+
 class PortInUse(Exception):
     """``churn serve`` cannot listen on its address: another process holds it, or the host is not this machine's."""
 
@@ -252,6 +307,16 @@ def port(text: str) -> int:
     return _whole(text, 1, 65_535)
 
 
+def row_index(text: str) -> int:
+    """argparse type: a 0-based row number."""
+    return _whole(text, 0)
+
+
+def version_number(text: str) -> str:
+    """argparse type: a registered model version number, 1 or more (kept as text, as MLflow does)."""
+    return str(_whole(text, 1))
+
+
 def tracking_uri(text: str) -> str:
     """argparse type: an MLflow tracking URI with a model registry, e.g. ``sqlite:///mlflow.db``."""
     from churn.config import check_tracking_uri
@@ -344,6 +409,25 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", required=True, type=folder_path,
                         help="folder to write model.onnx and bundle.json into")
 
+    # governance (issue 14, part "card")
+    card = add("model-card", cmd_model_card, "write the model card of a registered version (Markdown and HTML)")
+    card.add_argument("version", nargs="?", default=None, type=version_number,
+                      help="registered version number (default: the version --alias points at)")
+    card.add_argument("--alias", default=None, help="the alias whose version to describe (default: champion)")
+    card.add_argument("--output-dir", default="governance", type=folder_path,
+                      help="folder for model_card_v<version>.md and .html (default: governance)")
+    card.add_argument("--gap-tolerance", type=share, default=0.05,
+                      help="flag a slice gap in ROC AUC, recall or precision above this (default 0.05)")
+    explain = add("explain", cmd_explain, "explain customers' scores: per-feature contributions plus a base value")
+    explain.add_argument("version", nargs="?", default=None, type=version_number,
+                         help="registered version number (default: the version --alias points at)")
+    explain.add_argument("--alias", default=None, help="the alias whose version explains (default: champion)")
+    which = explain.add_mutually_exclusive_group(required=True)
+    which.add_argument("--customer", help=".json file: one customer record (or a list), as POST /predict takes")
+    which.add_argument("--row", type=row_index, help="0-based row of the --data table to explain")
+    explain.add_argument("--data", help=".csv or .parquet table that --row points into")
+    explain.add_argument("--json", action="store_true", help="print one JSON document per customer")
+
     serve = add("serve", cmd_serve, "serve the prediction API")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     serve.add_argument("--port", type=port, default=8080, help="port to listen on (default 8080)")
@@ -353,6 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (documented in this module's docstring)."""
     from churn.config import ConfigError
+    from churn.governance.explain import ExplainError
     from churn.ingest import DataError
     from churn.model_bundle import BundleError
     from churn.onnx_export import ExportError
@@ -380,7 +465,7 @@ def main(argv: list[str] | None = None) -> int:
     except (RegistryError, LookupError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_REGISTRY
-    except (ExportError, TrackingError) as error:
+    except (ExportError, TrackingError, ExplainError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_NOT_STORED
 

@@ -1,10 +1,11 @@
-"""Evaluation: the model metrics, the business metric of lecture 4.2, and the plots of a run."""
+"""Evaluation: the model metrics, the business metric of lecture 4.2, slice metrics, and the plots of a run."""
 
 from __future__ import annotations
 
 import io
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import (
     ConfusionMatrixDisplay,
     PrecisionRecallDisplay,
@@ -47,6 +48,45 @@ def evaluate(y_true: np.ndarray, probability: np.ndarray, threshold: float, cost
         "f1": float(f1_score(y_true, called, zero_division=0)),
         **{key: float(value) for key, value in business_cost(y_true, called, costs).items()},
     }
+
+
+# --8<-- [start:slice_metrics]
+SLICE_COLUMNS = ("gender", "SeniorCitizen")
+SLICE_METRICS = ("roc_auc", "recall", "precision", "churn_rate", "count")
+GAP_METRICS = ("roc_auc", "recall", "precision", "churn_rate")
+
+
+def slice_metrics(frame: pd.DataFrame, y_true: np.ndarray, probability: np.ndarray,
+                  threshold: float) -> dict[str, float]:
+    """Metrics per value of each column of ``SLICE_COLUMNS``, and the gap between the slices of each column.
+
+    Keys are MLflow metric names: ``slice.gender.Female.roc_auc`` (also ``recall`` and ``precision`` at
+    ``threshold``, ``churn_rate`` and ``count``) and ``slice_gap.gender.roc_auc``, the largest minus the
+    smallest value over the column's slices. A slice with only one class has no ROC AUC: its key is
+    left out rather than logged as NaN, and the gap is taken over the slices that have one.
+    """
+    y_true, probability = np.asarray(y_true), np.asarray(probability)
+    called = probability >= threshold
+    metrics: dict[str, float] = {}
+    for column in SLICE_COLUMNS:
+        values = frame[column].astype(str).to_numpy()
+        per_slice: dict[str, dict[str, float]] = {}
+        for value in sorted(set(values)):
+            inside = values == value
+            truth, scores = y_true[inside], probability[inside]
+            found = {"recall": float(recall_score(truth, called[inside], zero_division=0)),
+                     "precision": float(precision_score(truth, called[inside], zero_division=0)),
+                     "churn_rate": float(truth.mean()), "count": float(inside.sum())}
+            if len(set(truth)) == 2:
+                found["roc_auc"] = float(roc_auc_score(truth, scores))
+            per_slice[value] = found
+            metrics |= {f"slice.{column}.{value}.{name}": number for name, number in found.items()}
+        for name in GAP_METRICS:
+            numbers = [found[name] for found in per_slice.values() if name in found]
+            if len(numbers) >= 2:
+                metrics[f"slice_gap.{column}.{name}"] = max(numbers) - min(numbers)
+    return metrics
+# --8<-- [end:slice_metrics]
 
 
 def plot_images(y_true: np.ndarray, probability: np.ndarray, threshold: float) -> dict[str, bytes]:

@@ -1,0 +1,1 @@
+"""Governance: the model card, explanations of single predictions, approvals and the audit log."""
