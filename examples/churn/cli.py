@@ -190,13 +190,18 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _shown_value(value: object) -> str:
+    """A feature's value for people: ``21`` rather than ``21.0`` for a whole number."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def explanation_text(document: dict) -> str:
     """An explanation for people: the base value, one line per feature, the sum and the probability."""
     space = "log-odds" if document["space"] == "log_odds" else "probability"
     lines = [f"customer {document['customerID'] or '(no customerID)'}: {document['model_name']} "
              f"v{document['model_version']} ({document['kind']}), contributions in {space}",
              f"  method: {document['method']}", f"  {'base value':<44} {document['base_value']:+.4f}"]
-    lines += [f"  {row['feature'] + ' = ' + str(row['value']):<44} {row['contribution']:+.4f}"
+    lines += [f"  {row['feature'] + ' = ' + _shown_value(row['value']):<44} {row['contribution']:+.4f}"
               for row in document["contributions"]]
     lines.append(f"  {'sum = the model' + chr(39) + 's ' + space:<44} {document['value']:+.4f}   "
                  f"P(churn) {document['churn_probability']:.4f}, call: {'yes' if document['churn'] else 'no'}")

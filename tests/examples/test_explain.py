@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import urllib.request
 
 import numpy as np
 import pytest
@@ -171,6 +172,26 @@ def test_api_needs_the_api_key(api):
     assert wrong.status_code == 401 and "wrong API key" in wrong.json()["detail"]
 
 
+def test_explain_answers_in_the_service_image_environment(bundle, data, tmp_path):
+    """The image's command, with only its locked requirements importable (no scikit-learn, no shap)."""
+    from tests.examples.test_container_commands import LOCKS, resolve, start_guarded, wait_for
+
+    record = records_of(data.test, 1)[0]
+    process, port = start_guarded(resolve(None, None), LOCKS["bundle"], {"CHURN_MODEL_DIR": str(bundle)}, tmp_path)
+    try:
+        wait_for(process, f"http://127.0.0.1:{port}/ready", lambda status, _: status == 200)
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/explain", data=json.dumps(record).encode(),
+                                         headers={"Content-Type": "application/json", "X-API-Key": "command-check"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            body = json.loads(answer.read())
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert body["space"] == "log_odds" and len(body["contributions"]) == 19
+    assert abs(body["base_value"] + math.fsum(row["contribution"] for row in body["contributions"])
+               - body["value"]) <= TOLERANCE
+
+
 def test_api_answers_501_naming_churn_explain_for_a_model_without_exact_explanation(tmp_path):
     with TestClient(create_app(settings_for(tmp_path), lambda: FakePredictor())) as client:
         wait_ready(client)
@@ -204,6 +225,7 @@ def test_cli_explains_a_row_of_a_table_for_people(linear, data, tmp_path, capsys
     out = capsys.readouterr().out
     assert f"customer {data.test.iloc[2]['customerID']}: churn v{registered.version} (logistic_regression)" in out
     assert "base value" in out and "sum = the model's log-odds" in out and "Contract = " in out
+    assert f"tenure = {int(data.test.iloc[2]['tenure'])} " in out  # a whole number without ".0"
 
 
 def test_cli_explain_bad_input_and_unknown_versions(linear, data, tmp_path, capsys):

@@ -66,7 +66,7 @@ def test_card_of_the_champion_shows_data_slices_and_approval(registry, tmp_path,
     assert markdown.startswith(f"# Model card: churn v{first.version}\n")
     assert run.data.tags["data_fingerprint"] in markdown and run.data.tags["data_fingerprint"] in page
     assert f"| Training run | `{first.run_id}` |" in markdown
-    assert f"| Aliases | `champion` |" in markdown
+    assert "| Aliases | `champion` |" in markdown
     assert "call a customer whose churn probability is at or above 0.35" in markdown  # the version's threshold tag
     assert "| `model.params.C` | `1.0` |" in markdown
     assert f"| ROC AUC | {run.data.metrics['roc_auc']:.3f} |" in markdown
