@@ -151,10 +151,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 # --- governance: the model card and explanations (issue 14, part "card") -------------------------------
+def _one_version(args: argparse.Namespace) -> None:
+    if args.version is not None and args.alias is not None:
+        raise BadArguments(f"give a VERSION or --alias, not both (got {args.version} and --alias {args.alias})")
+
+
 def cmd_model_card(args: argparse.Namespace) -> int:
     """Write the model card of a registered version as Markdown and HTML."""
     from churn.governance.model_card import read_card_data, write_model_card
 
+    _one_version(args)
     config = _config(args)
     card = read_card_data(config.tracking.uri, config.tracking.registered_model, args.version, args.alias)
     markdown, page = write_model_card(card, args.output_dir, args.gap_tolerance)
@@ -168,6 +174,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from churn.ingest import load_records, load_table
     from churn.predict import check_records
 
+    _one_version(args)
     if (args.row is None) != (args.data is None):
         raise BadArguments("arguments --row and --data go together: --row N --data FILE (or --customer FILE.json)")
     if args.customer is not None:
@@ -428,9 +435,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="registered version number (default: the version --alias points at)")
     explain.add_argument("--alias", default=None, help="the alias whose version explains (default: champion)")
     which = explain.add_mutually_exclusive_group(required=True)
-    which.add_argument("--customer", help=".json file: one customer record (or a list), as POST /predict takes")
-    which.add_argument("--row", type=row_index, help="0-based row of the --data table to explain")
-    explain.add_argument("--data", help=".csv or .parquet table that --row points into")
+    which.add_argument("--customer", metavar="FILE.json",
+                       help=".json file: one customer record (or a list), as POST /predict takes")
+    which.add_argument("--row", type=row_index, metavar="N", help="0-based row of the --data table to explain")
+    explain.add_argument("--data", metavar="FILE", help=".csv or .parquet table that --row points into")
     explain.add_argument("--json", action="store_true", help="print one JSON document per customer")
 
     serve = add("serve", cmd_serve, "serve the prediction API")

@@ -7,7 +7,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from churn.cli import EXIT_OK, EXIT_REGISTRY, main
+from churn.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REGISTRY, main
 from churn.config import load_config
 from churn.evaluate import SLICE_COLUMNS
 from churn.governance.model_card import read_card_data, slices_of
@@ -140,6 +140,14 @@ def test_unknown_version_or_alias_exits_3_with_one_line(registry, tmp_path, caps
     assert code == EXIT_REGISTRY
     assert err.count("\n") == 1 and message in err
     assert not folder.exists()
+
+
+def test_a_version_and_an_alias_together_are_bad_arguments(registry, tmp_path, capsys):
+    tracking_uri, _, _, _ = registry
+    code = main(["model-card", "1", "--alias", "champion", "--output-dir", str(tmp_path / "g"),
+                 "--tracking-uri", tracking_uri])
+    assert code == EXIT_BAD_INPUT and "give a VERSION or --alias, not both" in capsys.readouterr().err
+    assert not (tmp_path / "g").exists()
 
 
 def test_unknown_model_exits_3(tmp_path, capsys):

@@ -347,7 +347,8 @@ def to_markdown(card: CardData, sections: list[Section], generated_at: str) -> s
         lines += [f"## {section.title}", ""]
         for block in section.blocks:
             if isinstance(block, Table):
-                lines.append("| " + " | ".join(block.header) + " |")
+                header = block.header if any(block.header) else ["item", "value"]  # Markdown needs a header row
+                lines.append("| " + " | ".join(header) + " |")
                 lines.append("|" + "---|" * len(block.header))
                 lines += ["| " + " | ".join(_markdown_cell(cell) for cell in row) + " |" for row in block.rows]
             elif isinstance(block, list):
