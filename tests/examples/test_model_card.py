@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from html.parser import HTMLParser
 
 import pytest
 from churn.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REGISTRY, main
 from churn.config import load_config
-from churn.evaluate import SLICE_COLUMNS
+from churn.evaluate import SLICE_COLUMNS, auc_standard_error
 from churn.governance.model_card import read_card_data, slices_of
 from churn.registry import promote, registry_client
 from churn.tracking import log_run
@@ -56,6 +57,31 @@ def test_training_logs_slice_metrics_and_their_gaps(registry):
         for name in ("roc_auc", "recall", "precision", "churn_rate"):
             numbers = [found[name] for found in values.values()]
             assert metrics[f"slice_gap.{column}.{name}"] == pytest.approx(max(numbers) - min(numbers))
+        # the gap's standard error: the two slices are independent samples (binomial for the churn rate)
+        rates = [(found["churn_rate"], found["count"]) for found in values.values()]
+        expected = math.sqrt(sum(rate * (1 - rate) / count for rate, count in rates))
+        assert metrics[f"slice_gap_se.{column}.churn_rate"] == pytest.approx(expected)
+        assert all(found["churners"] == round(found["churn_rate"] * found["count"]) for found in values.values())
+
+
+def test_auc_standard_error_is_the_exact_null_variance_at_one_half():
+    """At AUC 0.5, Hanley and McNeil's formula reduces to the Mann-Whitney variance (n1 + n0 + 1) / (12 n1 n0)."""
+    for positives, negatives in ((30, 70), (120, 880)):
+        expected = math.sqrt((positives + negatives + 1) / (12 * positives * negatives))
+        assert auc_standard_error(0.5, positives, negatives) == pytest.approx(expected, rel=1e-12)
+    assert auc_standard_error(0.85, 50, 150) > auc_standard_error(0.85, 500, 1500)  # more customers: narrower
+
+
+def test_a_flagged_gap_within_sampling_noise_says_so(registry, tmp_path):
+    """A gap above the tolerance whose 95% interval reaches below it is named as possibly noise."""
+    tracking_uri, first, _, client = registry
+    metrics = client.get_run(first.run_id).data.metrics
+    gap, error = metrics["slice_gap.SeniorCitizen.recall"], metrics["slice_gap_se.SeniorCitizen.recall"]
+    tolerance = max(gap - 1.96 * error / 2, 0)  # below the gap, above the interval's lower end
+    assert gap > tolerance > gap - 1.96 * error
+    markdown, _ = write_card(tmp_path, tracking_uri, "--gap-tolerance", f"{tolerance:.6f}")
+    line = next(line for line in markdown.splitlines() if line.startswith("Above the tolerance: "))
+    assert f"`SeniorCitizen` recall gap {gap:.3f} ± {1.96 * error:.3f} (its interval reaches below" in line
 
 
 def test_card_of_the_champion_shows_data_slices_and_approval(registry, tmp_path, capsys):
@@ -71,8 +97,9 @@ def test_card_of_the_champion_shows_data_slices_and_approval(registry, tmp_path,
     assert "| `model.params.C` | `1.0` |" in markdown
     assert f"| ROC AUC | {run.data.metrics['roc_auc']:.3f} |" in markdown
     female = run.data.metrics["slice.gender.Female.roc_auc"]
-    assert re.search(rf"\| `gender` = Female \| \d+ \| [0-9.]+ \| {female:.3f} \|", markdown)
-    assert "| gap (max - min) |" in markdown
+    assert re.search(rf"\| `gender` = Female \| \d+ \| \d+ \| [0-9.]+ \| {female:.3f} \|", markdown)
+    gap, error = run.data.metrics["slice_gap.gender.roc_auc"], run.data.metrics["slice_gap_se.gender.roc_auc"]
+    assert "| gap (max - min), 95% interval |" in markdown and f"{gap:.3f} ± {1.96 * error:.3f}" in markdown
     for key, value in (("Approved by", "ana"), ("Approved at", "2026-05-04T09:30:00+00:00"),
                        ("Reason", "meets the gate; slices reviewed")):
         assert f"| {key} | {value} |" in markdown
@@ -87,9 +114,9 @@ def test_card_of_the_champion_shows_data_slices_and_approval(registry, tmp_path,
 def test_gaps_above_the_tolerance_are_flagged(registry, tmp_path):
     tracking_uri, first, _, client = registry
     metrics = client.get_run(first.run_id).data.metrics
-    gap = metrics["slice_gap.gender.precision"]
+    gap, error = metrics["slice_gap.gender.precision"], metrics["slice_gap_se.gender.precision"]
     flagged, _ = write_card(tmp_path / "strict", tracking_uri, "--gap-tolerance", "0")
-    assert f"**{gap:.3f} > 0**" in flagged and "Above the tolerance: " in flagged
+    assert f"**{gap:.3f} ± {1.96 * error:.3f} > 0**" in flagged and "Above the tolerance: " in flagged
     relaxed, page = write_card(tmp_path / "relaxed", tracking_uri, "--gap-tolerance", "1")
     assert "**" not in relaxed and "No gap in ROC AUC, recall or precision is above 1." in relaxed
     strict_page = (tmp_path / "strict" / "governance" / f"model_card_v{first.version}.html").read_text()

@@ -32,13 +32,13 @@ from churn.governance.versions import resolve_version
 
 GAP_TOLERANCE = 0.05
 FLAGGED_GAP_METRICS = ("roc_auc", "recall", "precision")  # the churn-rate gap describes the data, not the model
-SMALL_SLICE = 100
+Z_95 = 1.96  # a 95% interval is the estimate ± 1.96 standard errors (normal approximation)
 APPROVAL_TAGS = ("approved_by", "approved_at", "approval_reason", "gate_result")
 METRIC_NAMES = {"roc_auc": "ROC AUC", "pr_auc": "PR AUC", "precision": "Precision at the threshold",
                 "recall": "Recall at the threshold", "f1": "F1 at the threshold",
                 "cost_per_1000": "Cost per 1,000 customers", "saving_per_1000": "Saving per 1,000 customers"}
-SLICE_HEADER = {"count": "customers", "churn_rate": "churn rate", "roc_auc": "ROC AUC", "recall": "recall",
-                "precision": "precision"}
+SLICE_HEADER = {"count": "customers", "churners": "churners", "churn_rate": "churn rate", "roc_auc": "ROC AUC",
+                "recall": "recall", "precision": "precision"}
 
 
 # --- what the card reads --------------------------------------------------------------------------
@@ -152,13 +152,15 @@ def intended_use_section(card: CardData) -> Section:
     threshold = card.version_tags.get("threshold", _param(card, "threshold"))
     missed, wasted = _param(card, "costs.missed_churner"), _param(card, "costs.wasted_offer")
     try:
+        missed, wasted = f"{float(missed):g}", f"{float(wasted):g}"  # 500, as the case card writes it, not 500.0
         break_even = f", break-even probability {float(wasted) / (float(missed) + float(wasted)):.3f}"
     except ValueError:
         break_even = ""
     return Section("Intended use", [
         "Rank the telecom's customers by their probability of leaving within the month, so that the retention "
         "team's limited offers reach the customers who can still be kept.",
-        ["Users: the retention team (agents and the campaign manager); customers never see the score.",
+        ["Users: the retention team (agents who call, the campaign manager who decides whom they call, a limited "
+         "offer budget); analysts join the prediction log with the outcomes after the month.",
          f"Decision rule: call a customer whose churn probability is at or above {threshold}.",
          "Cadence: weekly batch scoring builds Monday's call list (`POST /predict/batch`); the CRM screen "
          "scores one customer on demand (`POST /predict`).",
@@ -214,32 +216,52 @@ def metrics_section(card: CardData) -> Section:
     ])
 
 
+def _gap_interval(gap: float, standard_error: float | None) -> str:
+    """``0.062 ± 0.041``: the gap and the half-width of its 95% interval (1.96 standard errors)."""
+    return f"{gap:.3f}" if standard_error is None else f"{gap:.3f} ± {Z_95 * standard_error:.3f}"
+
+
 def slice_section(card: CardData, tolerance: float = GAP_TOLERANCE) -> Section:
-    """Metrics per ``gender`` and ``SeniorCitizen`` value, with the gap between slices flagged above ``tolerance``."""
+    """Metrics per ``gender`` and ``SeniorCitizen`` value, with the gap between slices flagged above ``tolerance``.
+
+    Each gap is shown with its 95% interval (``slice_gap_se.*``, logged by ``churn train``). A flagged
+    gap whose interval reaches below the tolerance is named as such: the held-out split is too small
+    to tell it from sampling noise.
+    """
     slices = slices_of(card.metrics)
     blocks: list[Block] = [
         f"Computed by `churn train` on the held-out test split, at the decision threshold. The gap is the largest "
-        f"minus the smallest value over a column's slices; a gap above {tolerance:g} in ROC AUC, recall or precision "
-        f"is flagged (the project's tolerance; `--gap-tolerance` changes it). The churn-rate gap describes the "
-        f"data, not the model, and is not flagged. Slices under {SMALL_SLICE} customers give noisy gaps."]
+        f"minus the smallest value over a column's slices, shown with its 95% interval (± 1.96 standard errors: "
+        f"Hanley and McNeil's for ROC AUC, the binomial one for recall over the slice's churners, precision over "
+        f"the customers called and the churn rate). A gap above {tolerance:g} in ROC AUC, recall or precision is "
+        f"flagged (the project's tolerance; `--gap-tolerance` changes it). The churn-rate gap describes the data, "
+        f"not the model, and is not flagged. Small slices, and few churners in a slice, give wide intervals: a gap "
+        f"whose interval reaches below the tolerance may be noise of this test split."]
     if not slices:
         return Section("Slice metrics", [*blocks, "Not recorded: this run was trained before slice metrics "
                                                   "were logged; retrain to get them."])
     flagged = []
-    columns = ["count", "churn_rate", "roc_auc", "recall", "precision"]
+    columns = ["count", "churners", "churn_rate", "roc_auc", "recall", "precision"]
+    counts = ("count", "churners")
     for column in SLICE_COLUMNS:
         found = slices.get(column, {})
         rows: list[list[Cell]] = [[f"`{column}` = {value}", *(
-            str(int(metrics[name])) if name == "count" else _number(metrics.get(name)) for name in columns)]
+            (str(int(metrics[name])) if name in metrics else "n/a") if name in counts
+            else _number(metrics.get(name)) for name in columns)]
             for value, metrics in sorted(found.items())]
-        gap_row: list[Cell] = ["gap (max - min)", ""]
-        for name in columns[1:]:
+        gap_row: list[Cell] = ["gap (max - min), 95% interval", "", ""]
+        for name in columns[2:]:
             gap = card.metrics.get(f"slice_gap.{column}.{name}") if name in GAP_METRICS else None
-            if gap is not None and name in FLAGGED_GAP_METRICS and gap > tolerance:
-                gap_row.append(Flag(f"{gap:.3f} > {tolerance:g}"))
-                flagged.append(f"`{column}` {SLICE_HEADER[name]} gap {gap:.3f}")
-            else:
+            error = card.metrics.get(f"slice_gap_se.{column}.{name}")
+            if gap is None:
                 gap_row.append(_number(gap))
+            elif name in FLAGGED_GAP_METRICS and gap > tolerance:
+                gap_row.append(Flag(f"{_gap_interval(gap, error)} > {tolerance:g}"))
+                noise = "" if error is None or gap - Z_95 * error > tolerance else \
+                    " (its interval reaches below the tolerance: possibly noise of the test split)"
+                flagged.append(f"`{column}` {SLICE_HEADER[name]} gap {_gap_interval(gap, error)}{noise}")
+            else:
+                gap_row.append(_gap_interval(gap, error))
         blocks.append(Table([column, *(SLICE_HEADER[name] for name in columns)], [*rows, gap_row]))
     blocks.append("Above the tolerance: " + "; ".join(flagged) + "." if flagged
                   else f"No gap in ROC AUC, recall or precision is above {tolerance:g}.")
@@ -252,16 +274,18 @@ def limits_section(card: CardData) -> Section:
     synthetic = source.startswith("generated") or not source
     return Section("Known limits", [[
         ("Trained on synthetic customers from `churn generate`: the numbers describe the project, not a real "
-         "market. The generator's own probabilities reach a ROC AUC of about 0.87, the ceiling for any model."
+         "market. The generator's own probabilities reach a ROC AUC of about 0.86 (its docstring; lecture 4.1), "
+         "the ceiling for any model on this data."
          if synthetic else "Trained on the file above; check that it represents the customers who are scored."),
         "A single snapshot with no dates: features and labels cannot be placed in time, so a feature recorded "
         "after the customer decided would go unnoticed.",
         "No usage, support tickets, outages or past offers: often the strongest signals of churn.",
         "One label for leaving by choice and for being cut off for not paying, which need different actions.",
-        "The threshold was chosen and the test metrics reported on the same held-out customers, which flatters it.",
+        "The default threshold was chosen from held-out metrics (lecture 4.2's lab), and the metrics at the "
+        "threshold here are held-out metrics too: no separate split confirms the choice, which flatters it.",
         "The cost metric assumes every offer keeps a churner; a real save rate needs a holdout group.",
-        "Probabilities are close to calibrated on the held-out data, not guaranteed; drift changes them "
-        "(monitoring: `churn drift`).",
+        "Calibration is not checked on this card: lecture 4.2 found the default model's probabilities close to "
+        "calibrated, not perfect, and drift changes them (monitoring: `churn drift`).",
     ]])
 
 
