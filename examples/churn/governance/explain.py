@@ -54,7 +54,8 @@ class Explanation:
 
     Attributes:
         customer_id: The record's ``customerID`` (empty if it had none).
-        base_value: The score at the reference point, in ``space``.
+        base_value: The expected score, in ``space``: the linear model's log-odds at the mean of the
+            transformed training rows; for trees, SHAP's expected value over the training samples.
         contributions: Raw feature -> contribution, in the contract's column order.
         inputs: Raw feature -> the value the model saw (``TotalCharges`` after the blank rule).
         space: ``"log_odds"`` or ``"probability"``: what ``base_value + sum(contributions)`` is.

@@ -124,7 +124,8 @@ class ExplanationResponse(BaseModel):
     space: Literal["log_odds", "probability"] = Field(description="what base_value and value are: the linear "
                                                       "model adds up log-odds; P(churn) = 1 / (1 + exp(-value))")
     method: str = Field(examples=["exact: coefficient x (input - training mean), summed per raw feature"])
-    base_value: float = Field(description="the score at the reference point, the mean of the training rows")
+    base_value: float = Field(description="the log-odds at the reference point, the mean of the transformed "
+                                          "training rows")
     value: float = Field(description="base_value plus every contribution: the model's score in `space`")
     contributions: list[Contribution] = Field(description="the 19 raw features, largest effect first")
 
