@@ -30,7 +30,6 @@ if TYPE_CHECKING:  # the CLI imports this module for TrackingError; the training
 PIP_REQUIREMENTS = ["scikit-learn==1.9.1", "pandas==3.1.1", "numpy==2.4.6", "skops==0.16.0"]
 
 
-
 class TrackingError(RuntimeError):
     """The model could not be logged; its run is marked FAILED and no version was registered."""
 

@@ -150,11 +150,7 @@ class LinearExplainer:
 
     def owners(self) -> np.ndarray:
         """For each transformed column, the index of its raw feature in ``feature_columns()``."""
-        position = {name: index for index, name in enumerate(feature_columns())}
-        owners = [position[name] for name in NUMERIC_COLUMNS]
-        for name, values in zip(CATEGORICAL_COLUMNS, self.categories, strict=True):
-            owners += [position[name]] * len(values)
-        return np.asarray(owners)
+        return column_owners(self.categories)
 
     def explain_records(self, records: Sequence[Mapping[str, Any]]) -> list[Explanation]:
         """Explain raw customer records (already checked against the contract)."""
@@ -243,14 +239,25 @@ def explain_trees(pipeline: Pipeline, records: Sequence[Mapping[str, Any]]) -> l
 # --8<-- [end:tree_explain]
 
 
-def tree_owners(preprocess: Any) -> np.ndarray:
-    """For each column the fitted ``ColumnTransformer`` outputs, the index of its raw feature."""
+def column_owners(categories: Sequence[Sequence[Any]]) -> np.ndarray:
+    """For each column the preprocessing outputs (the numbers, then each category's indicator), its raw feature.
+
+    Args:
+        categories: Per column of ``CATEGORICAL_COLUMNS``, the one-hot encoder's categories in its order.
+
+    Returns:
+        The index in ``feature_columns()`` of the raw feature each transformed column belongs to.
+    """
     position = {name: index for index, name in enumerate(feature_columns())}
-    encoder = preprocess.named_transformers_["categories"]
     owners = [position[name] for name in NUMERIC_COLUMNS]
-    for name, values in zip(CATEGORICAL_COLUMNS, encoder.categories_, strict=True):
+    for name, values in zip(CATEGORICAL_COLUMNS, categories, strict=True):
         owners += [position[name]] * len(values)
     return np.asarray(owners)
+
+
+def tree_owners(preprocess: Any) -> np.ndarray:
+    """For each column the fitted ``ColumnTransformer`` outputs, the index of its raw feature."""
+    return column_owners(preprocess.named_transformers_["categories"].categories_)
 
 
 def model_score(pipeline: Pipeline, records: Sequence[Mapping[str, Any]], space: str) -> np.ndarray:
