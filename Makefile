@@ -23,7 +23,7 @@ $(PROJECT_STAMP): examples/pyproject.toml
 $(STAMP): pyproject.toml examples/pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]" -e "./examples[test,pipeline,versioning,server]"
+	$(BIN)/python -m pip install --quiet -e ".[dev]" -e "./examples[test,pipeline,versioning,server,explain]"
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 

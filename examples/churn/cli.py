@@ -11,9 +11,11 @@ Exit codes:
        a missing setting, a port already in use, a tracking server that does not answer, an
        unreadable audit log; one "error:" line names the argument or the file (and the line or
        position in it), and nothing is written
-    3  registry state: nothing to promote or gate, no champion to score with, nothing to roll back to
+    3  registry state: nothing to promote or gate, no champion to score with, nothing to roll back to,
+       no such model version or alias
     4  model not stored: the trained model could not be exported to ONNX or logged to MLflow;
-       nothing was registered
+       nothing was registered; or ``churn explain`` lacks what the model's kind needs (the
+       linear model's explain/linear.json, or the shap package for a tree model)
 """
 
 from __future__ import annotations
@@ -320,6 +322,70 @@ def cmd_erase(args: argparse.Namespace) -> int:
     print(report.to_text(args.customer_id))
     return EXIT_OK if report.found else EXIT_REFUSED
 # --8<-- [end:governance]
+# --- governance: the model card and explanations (issue 14, part "card") -------------------------------
+def _one_version(args: argparse.Namespace) -> None:
+    if args.version is not None and args.alias is not None:
+        raise BadArguments(f"give a VERSION or --alias, not both (got {args.version} and --alias {args.alias})")
+
+
+def cmd_model_card(args: argparse.Namespace) -> int:
+    """Write the model card of a registered version as Markdown and HTML."""
+    from churn.governance.model_card import read_card_data, write_model_card
+
+    _one_version(args)
+    config = _config(args)
+    card = read_card_data(config.tracking.uri, config.tracking.registered_model, args.version, args.alias)
+    markdown, page = write_model_card(card, args.output_dir, args.gap_tolerance)
+    print(f"wrote the model card of {card.model_name} v{card.version} to {markdown} and {page}")
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Explain customers' scores: per-feature contributions plus a base value, for every model kind."""
+    from churn.governance.explain import explain_registered
+    from churn.ingest import load_records, load_table
+    from churn.predict import check_records
+
+    _one_version(args)
+    if (args.row is None) != (args.data is None):
+        raise BadArguments("arguments --row and --data go together: --row N --data FILE (or --customer FILE.json)")
+    if args.customer is not None:
+        records = load_records(args.customer)
+    else:
+        table = load_table(args.data)
+        if args.row >= len(table):
+            raise BadArguments(f"argument --row: {args.data} has {len(table)} rows (0 to {len(table) - 1}), "
+                               f"so there is no row {args.row}")
+        records = [table.iloc[args.row].to_dict()]
+    records = [{key: value for key, value in record.items() if key != "Churn"} for record in records]
+    check_records(records)
+    config = _config(args)
+    result = explain_registered(records, config.tracking.uri, config.tracking.registered_model, args.version,
+                                args.alias)
+    for explanation in result.explanations:
+        document = {"model_name": result.model_name, "model_version": result.model_version, "kind": result.kind,
+                    **explanation.to_dict(), "churn": explanation.probability >= result.threshold}
+        print(json.dumps(document, allow_nan=False) if args.json else explanation_text(document))
+    return EXIT_OK
+
+
+def _shown_value(value: object) -> str:
+    """A feature's value for people: ``21`` rather than ``21.0`` for a whole number."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def explanation_text(document: dict) -> str:
+    """An explanation for people: the base value, one line per feature, the sum and the probability."""
+    space = "log-odds" if document["space"] == "log_odds" else "probability"
+    lines = [f"customer {document['customerID'] or '(no customerID)'}: {document['model_name']} "
+             f"v{document['model_version']} ({document['kind']}), contributions in {space}",
+             f"  method: {document['method']}", f"  {'base value':<44} {document['base_value']:+.4f}"]
+    lines += [f"  {row['feature'] + ' = ' + _shown_value(row['value']):<44} {row['contribution']:+.4f}"
+              for row in document["contributions"]]
+    lines.append(f"  {'sum = the model' + chr(39) + 's ' + space:<44} {document['value']:+.4f}   "
+                 f"P(churn) {document['churn_probability']:.4f}, call: {'yes' if document['churn'] else 'no'}")
+    return "\n".join(lines)
+# --- end of governance -----------------------------------------------------------------------------------
 
 
 class PortInUse(Exception):
@@ -436,6 +502,16 @@ def seed(text: str) -> int:
 def port(text: str) -> int:
     """argparse type: a TCP port, 1 to 65535."""
     return _whole(text, 1, 65_535)
+
+
+def row_index(text: str) -> int:
+    """argparse type: a 0-based row number."""
+    return _whole(text, 0)
+
+
+def version_number(text: str) -> str:
+    """argparse type: a registered model version number, 1 or more (kept as text, as MLflow does)."""
+    return str(_whole(text, 1))
 
 
 def tracking_uri(text: str) -> str:
@@ -587,6 +663,26 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", required=True, type=folder_path,
                         help="folder to write model.onnx and bundle.json into")
 
+    # governance (issue 14, part "card")
+    card = add("model-card", cmd_model_card, "write the model card of a registered version (Markdown and HTML)")
+    card.add_argument("version", nargs="?", default=None, type=version_number,
+                      help="registered version number (default: the version --alias points at)")
+    card.add_argument("--alias", default=None, help="the alias whose version to describe (default: champion)")
+    card.add_argument("--output-dir", default="governance", type=folder_path,
+                      help="folder for model_card_v<version>.md and .html (default: governance)")
+    card.add_argument("--gap-tolerance", type=share, default=0.05,
+                      help="flag a slice gap in ROC AUC, recall or precision above this (default 0.05)")
+    explain = add("explain", cmd_explain, "explain customers' scores: per-feature contributions plus a base value")
+    explain.add_argument("version", nargs="?", default=None, type=version_number,
+                         help="registered version number (default: the version --alias points at)")
+    explain.add_argument("--alias", default=None, help="the alias whose version explains (default: champion)")
+    which = explain.add_mutually_exclusive_group(required=True)
+    which.add_argument("--customer", metavar="FILE.json",
+                       help=".json file: one customer record (or a list), as POST /predict takes")
+    which.add_argument("--row", type=row_index, metavar="N", help="0-based row of the --data table to explain")
+    explain.add_argument("--data", metavar="FILE", help=".csv or .parquet table that --row points into")
+    explain.add_argument("--json", action="store_true", help="print one JSON document per customer")
+
     serve = add("serve", cmd_serve, "serve the prediction API")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     serve.add_argument("--port", type=port, default=8080, help="port to listen on (default 8080)")
@@ -646,6 +742,7 @@ def main(argv: list[str] | None = None) -> int:
     from churn.governance.approvals import ApprovalRequired
     from churn.governance.audit import AuditLogError
     from churn.governance.erasure import ErasureRefused
+    from churn.governance.explain import ExplainError
     from churn.ingest import DataError
     from churn.model_bundle import BundleError
     from churn.monitoring.trigger import NothingToConfirm
@@ -680,7 +777,7 @@ def main(argv: list[str] | None = None) -> int:
     except (RegistryError, LookupError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_REGISTRY
-    except (ExportError, TrackingError) as error:
+    except (ExportError, TrackingError, ExplainError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_NOT_STORED
 

@@ -4,7 +4,9 @@ A bundle is two files:
 
 - ``model.onnx``: the champion's ONNX copy (the artifact ``churn train`` logs next to the model);
 - ``bundle.json``: which model it is (name, version, run id), its decision threshold, and the
-  SHA-256 of ``model.onnx``, so a truncated or swapped file is refused at start-up.
+  SHA-256 of ``model.onnx``, so a truncated or swapped file is refused at start-up; for the linear
+  model also ``explainer``, the constants ``POST /explain`` computes exact contributions from with
+  NumPy ([`LinearExplainer`][churn.governance.explain.LinearExplainer]); ``null`` for tree models.
 
 ``churn export --output DIR`` writes one from the registry (this needs MLflow: the training side);
 the service loads one when ``CHURN_MODEL_DIR`` names it (this needs only ONNX Runtime). The
@@ -19,6 +21,7 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from churn.predict import OnnxPredictor, fetch_registered_onnx
 
@@ -42,18 +45,22 @@ class BundleMetadata:
     sha256: str
     exported_at: str
     format_version: int = FORMAT_VERSION
+    explainer: dict[str, Any] | None = None  # absent from bundles written before /explain: None
 
 
 def write_bundle(folder: str | Path, onnx_model: bytes, *, model_name: str, model_version: str,
-                 threshold: float, run_id: str = "") -> BundleMetadata:
-    """Write ``model.onnx`` and ``bundle.json`` into ``folder`` (created if needed); return the metadata."""
+                 threshold: float, run_id: str = "", explainer: dict[str, Any] | None = None) -> BundleMetadata:
+    """Write ``model.onnx`` and ``bundle.json`` into ``folder`` (created if needed); return the metadata.
+
+    ``explainer`` is a linear model's ``LinearExplainer.to_dict()``; it lets the service answer ``POST /explain``.
+    """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise BundleError(f"{folder}: exists and is not a folder; give a folder for --output")
     folder.mkdir(parents=True, exist_ok=True)
     metadata = BundleMetadata(model_name=model_name, model_version=str(model_version), threshold=float(threshold),
                               run_id=run_id, sha256=hashlib.sha256(onnx_model).hexdigest(),
-                              exported_at=datetime.now(UTC).isoformat(timespec="seconds"))
+                              exported_at=datetime.now(UTC).isoformat(timespec="seconds"), explainer=explainer)
     (folder / MODEL_FILE).write_bytes(onnx_model)
     (folder / METADATA_FILE).write_text(json.dumps(asdict(metadata), indent=2) + "\n", encoding="utf-8")
     return metadata
@@ -94,8 +101,15 @@ def load_bundle(folder: str | Path) -> OnnxPredictor:
     Raises:
         BundleError: See [`read_bundle`][churn.model_bundle.read_bundle].
     """
+    from churn.governance.explain import ExplainError, LinearExplainer
+
     onnx_model, metadata = read_bundle(folder)
-    return OnnxPredictor(onnx_model, model_version=metadata.model_version, threshold=metadata.threshold)
+    try:
+        explainer = LinearExplainer.from_dict(metadata.explainer) if metadata.explainer else None
+    except ExplainError as error:
+        raise BundleError(f"{Path(folder) / METADATA_FILE}: explainer: {error}") from None
+    return OnnxPredictor(onnx_model, model_version=metadata.model_version, threshold=metadata.threshold,
+                         explainer=explainer)
 
 
 def export_champion(folder: str | Path, tracking_uri: str | None = None, model_name: str = "churn",
@@ -110,4 +124,4 @@ def export_champion(folder: str | Path, tracking_uri: str | None = None, model_n
     """
     registered = fetch_registered_onnx(tracking_uri, model_name, alias)
     return write_bundle(folder, registered.onnx, model_name=model_name, model_version=registered.model_version,
-                        run_id=registered.run_id, threshold=registered.threshold)
+                        run_id=registered.run_id, threshold=registered.threshold, explainer=registered.explainer)

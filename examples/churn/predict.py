@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from churn.contract import ID_COLUMN, TARGET_COLUMN, check_record
 from churn.features import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS, feature_frame
+
+if TYPE_CHECKING:
+    from churn.governance.explain import LinearExplainer
 
 DEFAULT_THRESHOLD = 0.35
 
@@ -82,7 +85,8 @@ class OnnxPredictor:
     so the service's batch worker process scores with the very model the server loaded.
     """
 
-    def __init__(self, onnx_model: bytes, model_version: str, threshold: float = DEFAULT_THRESHOLD):
+    def __init__(self, onnx_model: bytes, model_version: str, threshold: float = DEFAULT_THRESHOLD,
+                 explainer: LinearExplainer | None = None):
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
@@ -91,6 +95,7 @@ class OnnxPredictor:
         self._onnx_model = onnx_model
         self.model_version = model_version
         self.threshold = threshold
+        self.explainer = explainer  # exact explanations of the linear model (POST /explain); None for trees
 
     def __reduce__(self) -> tuple[type[OnnxPredictor], tuple[bytes, str, float]]:
         """Pickle as the arguments that rebuild the session (for the batch worker process)."""
@@ -147,11 +152,12 @@ class RegisteredOnnx:
     model_version: str
     run_id: str
     threshold: float
+    explainer: dict[str, Any] | None = None  # the run's explain/linear.json, for the linear model only
 
 
 def fetch_registered_onnx(tracking_uri: str | None = None, model_name: str = "churn",
                           alias: str = "champion") -> RegisteredOnnx:
-    """Download the ONNX model and the threshold tag of the version ``alias`` points at.
+    """Download the ONNX model, the threshold tag and (linear model) the explainer of the version ``alias`` points at.
 
     Raises:
         LookupError: No version carries the alias yet (train and promote a model first).
@@ -171,7 +177,25 @@ def fetch_registered_onnx(tracking_uri: str | None = None, model_name: str = "ch
     with open(onnx_path, "rb") as file:
         onnx_model = file.read()
     return RegisteredOnnx(onnx_model, str(version.version), version.run_id,
-                          float(version.tags.get("threshold", DEFAULT_THRESHOLD)))
+                          float(version.tags.get("threshold", DEFAULT_THRESHOLD)),
+                          registered_explainer(client, version.run_id))
+
+
+def registered_explainer(client: Any, run_id: str) -> dict[str, Any] | None:
+    """The run's ``explain/linear.json`` (logged for the linear model), or ``None`` when it has none."""
+    import json
+
+    import mlflow
+
+    from churn.governance.explain import LINEAR_EXPLAINER_ARTIFACT
+
+    folder = LINEAR_EXPLAINER_ARTIFACT.rsplit("/", 1)[0]
+    if LINEAR_EXPLAINER_ARTIFACT not in {item.path for item in client.list_artifacts(run_id, folder)}:
+        return None
+    path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=LINEAR_EXPLAINER_ARTIFACT,
+                                               tracking_uri=client.tracking_uri)
+    with open(path, encoding="utf-8") as file:
+        return json.load(file)
 
 
 # --8<-- [start:load_champion]
@@ -181,8 +205,12 @@ def load_champion(tracking_uri: str | None = None, model_name: str = "churn", al
     Raises:
         LookupError: No version carries the alias yet (train and promote a model first).
     """
+    from churn.governance.explain import LinearExplainer
+
     registered = fetch_registered_onnx(tracking_uri, model_name, alias)
-    return OnnxPredictor(registered.onnx, model_version=registered.model_version, threshold=registered.threshold)
+    explainer = LinearExplainer.from_dict(registered.explainer) if registered.explainer else None
+    return OnnxPredictor(registered.onnx, model_version=registered.model_version, threshold=registered.threshold,
+                         explainer=explainer)
 # --8<-- [end:load_champion]
 
 

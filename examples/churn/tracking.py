@@ -18,6 +18,7 @@ import pandas as pd
 
 from churn.config import ExperimentConfig
 from churn.features import ESTIMATORS, feature_frame
+from churn.governance.explain import LINEAR_EXPLAINER_ARTIFACT
 from churn.registry import CHALLENGER, registry_client
 
 if TYPE_CHECKING:  # the CLI imports this module for TrackingError; the training stack is not needed for that
@@ -125,7 +126,10 @@ def log_run(result: TrainResult, config: ExperimentConfig) -> RegisteredRun:
     fingerprint = data_fingerprint(pd.concat([result.data.train, result.data.test]).sort_index())
     with mlflow.start_run() as run:
         mlflow.log_params(_flat_params(config))
-        mlflow.log_metrics(result.metrics)
+        # Slice metrics (slice.gender.Female.roc_auc, slice_gap.gender.recall ...) as metrics, not a JSON
+        # artifact: MLflow's UI and search sort and compare metrics across runs (metrics."slice_gap.gender.recall"
+        # < 0.05), and the model card reads them with the run, in the same call as the others, without a download.
+        mlflow.log_metrics(result.metrics | result.slices)
         mlflow.set_tags({"data_fingerprint": fingerprint, "data_source": result.data.source,
                          "rows_train": len(result.data.train), "rows_test": len(result.data.test), **code_version()})
         with tempfile.TemporaryDirectory() as folder:
@@ -135,6 +139,8 @@ def log_run(result: TrainResult, config: ExperimentConfig) -> RegisteredRun:
                 (Path(folder) / name).write_bytes(content)
             mlflow.log_artifacts(folder)
         mlflow.log_text(result.data.report.to_text(), "validation_report.txt")
+        if result.explainer is not None:  # the linear model's constants for exact explanations without sklearn
+            mlflow.log_text(result.explainer.to_json(), LINEAR_EXPLAINER_ARTIFACT)
         probability = result.pipeline.predict_proba(test_features.head(50))[:, 1]
         try:
             info = mlflow.sklearn.log_model(

@@ -7,7 +7,7 @@ training testable on its own and lets the same code run with any tracking backen
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -15,9 +15,10 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
 from churn.config import ExperimentConfig
-from churn.evaluate import evaluate, plot_images
+from churn.evaluate import evaluate, plot_images, slice_metrics
 from churn.features import build_pipeline, feature_frame, target
 from churn.generate import generate_customers
+from churn.governance.explain import LinearExplainer
 from churn.ingest import load_table
 from churn.onnx_export import to_onnx
 from churn.validate import ValidationReport, validate_or_raise
@@ -44,6 +45,10 @@ class TrainResult:
         seconds: Time to fit and compute the metrics.
         plots: The evaluation plots (PNG bytes by file name) an experiment page shows.
         onnx: The same pipeline exported to ONNX, the copy the service scores with.
+        slices: Held-out metrics per ``gender`` and ``SeniorCitizen`` value and the gaps between them
+            ([`churn.evaluate.slice_metrics()`][churn.evaluate.slice_metrics]); the model card reads them.
+        explainer: For the linear model, what exact explanations need without scikit-learn
+            ([`LinearExplainer`][churn.governance.explain.LinearExplainer]); ``None`` for trees.
     """
 
     pipeline: Pipeline
@@ -52,6 +57,8 @@ class TrainResult:
     seconds: float
     plots: dict[str, bytes]
     onnx: bytes
+    slices: dict[str, float] = field(default_factory=dict)
+    explainer: LinearExplainer | None = None
 
 
 # --8<-- [start:load_data]
@@ -84,6 +91,9 @@ def train(config: ExperimentConfig, data: TrainingData) -> TrainResult:
     y_true = target(data.test).to_numpy()
     metrics = evaluate(y_true, probability, config.threshold, config.costs)
     seconds = time.perf_counter() - started
+    explainer = LinearExplainer.from_pipeline(pipeline, feature_frame(data.train)) \
+        if config.model.kind == "logistic_regression" else None
     return TrainResult(pipeline, metrics, data, seconds, plots=plot_images(y_true, probability, config.threshold),
-                       onnx=to_onnx(pipeline))
+                       onnx=to_onnx(pipeline), slices=slice_metrics(data.test, y_true, probability, config.threshold),
+                       explainer=explainer)
 # --8<-- [end:train]

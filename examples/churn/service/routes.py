@@ -1,4 +1,12 @@
-"""The HTTP routes: health, readiness, one prediction, a batch of predictions.
+"""The HTTP routes: health, readiness, one prediction, a batch of predictions, one explanation.
+
+``POST /explain`` takes the body of ``POST /predict`` and answers per-feature contributions
+(``churn.governance.explain``). The service scores with ONNX only, so it explains exactly what it
+can compute with NumPy: the linear model, from the constants ``churn export`` puts into
+``bundle.json`` (or the registry run's ``explain/linear.json``). A tree model's exact SHAP values need
+its scikit-learn trees and ``shap``, which the image does not carry: for those the answer is 501
+naming ``churn explain``, which loads the model from the registry. A linear model's bundle written
+before ``/explain`` existed has no constants either and gets the same 501 (export it again).
 
 ``POST /predict/batch`` is tuned for its target (1,000 rows, p50 <= 25 ms); the first version
 took 51 ms, the present one 14-24 ms on the benchmark VM. Each step was measured:
@@ -51,6 +59,7 @@ from churn.service.schemas import (
     CustomerRecord,
     CustomerRequest,
     ErrorResponse,
+    ExplanationResponse,
     PredictionResponse,
     batch_request_model,
     fill_defaults,
@@ -227,6 +236,31 @@ def build_router(settings: ServiceSettings) -> APIRouter:
         service.record_batch(scored)
         return Response(scored.answer, media_type="application/json")
     # --8<-- [end:predict_endpoint]
+
+    # --8<-- [start:explain_endpoint]
+    @guarded.post("/explain", response_model=ExplanationResponse, summary="Explain one customer's score",
+                  openapi_extra=ONE_CUSTOMER_BODY,
+                  responses={501: {"model": ErrorResponse, "description": "The served model has no explainer "
+                                   "constants (a tree model, or a bundle exported before /explain): use "
+                                   "`churn explain`."}})
+    async def explain(request: Request) -> Response:
+        """Per-feature contributions that, added to the base value, give the model's log-odds for this customer."""
+        record = fill_defaults([validate_json(await json_body(request), one_customer)])[0]
+        service = ready_service(request)
+        explainer = getattr(service.predictor, "explainer", None)
+        if explainer is None:
+            raise HTTPException(status.HTTP_501_NOT_IMPLEMENTED,
+                                f"model v{service.predictor.model_version} carries no explainer constants: the service "
+                                "explains only the linear model (a tree model needs scikit-learn and shap); use "
+                                "`churn explain --customer FILE.json`, which loads the model from the registry, or, "
+                                "for a linear model's bundle exported before /explain, run `churn export` again")
+        explanation = (await asyncio.to_thread(explainer.explain_records, [record]))[0]  # NumPy work: off the loop
+        prediction = await service.batcher.predict(record)  # the same score /predict answers
+        return json_response({"customerID": prediction.customer_id, "model_version": prediction.model_version,
+                              "churn_probability": float(prediction.probability), "churn": bool(prediction.churn),
+                              **{key: value for key, value in explanation.to_dict().items()
+                                 if key not in ("customerID", "churn_probability")}})
+    # --8<-- [end:explain_endpoint]
 
     router.include_router(guarded)
     return router

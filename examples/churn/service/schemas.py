@@ -106,6 +106,30 @@ class PredictionResponse(BaseModel):
     model_version: str = Field(examples=["3"], description="registry version of the model that answered")
 
 
+class Contribution(BaseModel):
+    """One raw feature's share of the score."""
+
+    feature: str = Field(examples=["Contract"])
+    value: str | float = Field(examples=["Month-to-month"], description="the value the model saw")
+    contribution: float = Field(examples=[0.68], description="how far this value moves the score from the base value")
+
+
+class ExplanationResponse(BaseModel):
+    """Per-feature contributions for one customer: ``base_value + sum(contribution) == value``, the model's score."""
+
+    customerID: str = Field(examples=["7590-VHVEG"])
+    model_version: str = Field(examples=["3"])
+    churn_probability: float = Field(ge=0, le=1, description="P(churn) from the served model, as /predict answers")
+    churn: bool = Field(description="churn_probability >= the model's decision threshold")
+    space: Literal["log_odds", "probability"] = Field(description="what base_value and value are: the linear "
+                                                      "model adds up log-odds; P(churn) = 1 / (1 + exp(-value))")
+    method: str = Field(examples=["exact: coefficient x (input - training mean), summed per raw feature"])
+    base_value: float = Field(description="the log-odds at the reference point, the mean of the transformed "
+                                          "training rows")
+    value: float = Field(description="base_value plus every contribution: the model's score in `space`")
+    contributions: list[Contribution] = Field(description="the 19 raw features, largest effect first")
+
+
 class ErrorResponse(BaseModel):
     """Every 4xx and 5xx body: a message for humans and, for bad input, one entry per broken field."""
 

@@ -104,7 +104,8 @@ def check_churn_package() -> Check:
         import churn
     except ImportError:
         return Check("FAIL", "the churn package is not importable",
-                     'pip install -e ".[dev]" -e "./examples[test,pipeline,versioning,server]"  (or: make test)')
+                     'pip install -e ".[dev]" -e "./examples[test,pipeline,versioning,server,explain]"'
+                     '  (or: make test)')
     return Check("OK", f"churn {churn.__version__} from {Path(churn.__file__).parent}")
 
 

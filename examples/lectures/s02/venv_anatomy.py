@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 # The two projects and extras of the Makefile's install line, as (what pip is given, pyproject.toml, extras).
 INSTALLS = [('-e ".[dev]"', ROOT / "pyproject.toml", ("dev",)),
-            ('-e "./examples[test,pipeline,versioning,server]"', ROOT / "examples" / "pyproject.toml",
-             ("test", "pipeline", "versioning", "server"))]
+            ('-e "./examples[test,pipeline,versioning,server,explain]"', ROOT / "examples" / "pyproject.toml",
+             ("test", "pipeline", "versioning", "server", "explain"))]
 
 
 # --8<-- [start:extras]
