@@ -80,8 +80,24 @@ class TrackingConfig(_Strict):
     _check_uri = field_validator("uri")(classmethod(lambda cls, uri: check_tracking_uri(uri)))
 
 
+class MonitoringConfig(_Strict):
+    """When [`churn drift`][churn.monitoring.drift] calls a feature, or the model's scores, drifted.
+
+    One rule for every feature: drifted when its PSI is at or above ``psi_threshold`` **and** the
+    test's p-value (Kolmogorov-Smirnov for numbers, chi-square for categories) is below ``p_value``.
+    The scores use ``prediction_psi_threshold`` and the same p-value. PSI conventions are 0.1 (watch)
+    and 0.25 (act) (Siddiqi, *Credit Risk Scorecards*, 2006); 0.2 acts a little earlier.
+    """
+
+    psi_threshold: float = Field(default=0.2, gt=0, description="PSI at or above this (and a small p-value): drifted")
+    p_value: float = Field(default=0.01, gt=0, lt=1, description="test p-value below this (and PSI crossed): drifted")
+    bins: int = Field(default=10, ge=2, le=100, description="quantile bins of the reference for a numeric PSI")
+    prediction_psi_threshold: float = Field(default=0.2, gt=0, description="PSI of the scores at or above this: "
+                                            "the predictions drifted (with the same p-value rule)")
+
+
 class ExperimentConfig(_Strict):
-    """A whole experiment: data, split, model, threshold, costs, promotion gate, tracking."""
+    """A whole experiment: data, split, model, threshold, costs, promotion gate, tracking, monitoring."""
 
     data: DataConfig = DataConfig()
     model: ModelConfig = ModelConfig()
@@ -91,6 +107,7 @@ class ExperimentConfig(_Strict):
     costs: CostConfig = CostConfig()
     promotion: PromotionConfig = PromotionConfig()
     tracking: TrackingConfig = TrackingConfig()
+    monitoring: MonitoringConfig = MonitoringConfig()
 # --8<-- [end:config]
 
     @model_validator(mode="after")
