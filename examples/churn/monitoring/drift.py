@@ -16,23 +16,26 @@ the **current** window (recent predictions), with NumPy and SciPy only. Each fea
   reference-versus-current table of category counts (``scipy.stats.chi2_contingency``) for categories.
 
 Why both. A p-value answers "is there any difference at all?", and with large windows the answer is
-always yes: on 100,000 predictions against 8,000 training rows, a shift of half a month in mean
-tenure, which changes nothing for the business, already has a KS p-value far below 0.01. PSI does not
-grow with the window, so it measures the size that matters. But on small windows PSI is noisy: two
-samples from the *same* distribution give on average about ``(bins - 1) * (1/n_reference +
-1/n_current)`` (PSI times that harmonic size is about chi-square with ``bins - 1`` degrees of
-freedom), 0.18 for ten bins and 100 rows each, next to the threshold. So the one rule is:
-
-    **a feature drifted when its PSI is at or above ``psi_threshold`` and its p-value is below ``p_value``**
-
-(config section ``monitoring``): large enough to matter *and* unlikely to be chance. The model's
-scores (``churn_probability``) get the same treatment as a numeric feature, with
+nearly always yes: 100,000 generated customers against 8,000 (seeds 103 and 3) with every tenure one
+month longer (mean 33.2 to 34.3 months) give a KS p-value of 1e-104, and prices 2% higher give 2e-7,
+changes no one would act on; their PSI is 0.018 and 0.010. PSI does not grow with the window, so it
+measures the size that matters. But on small windows PSI is noisy: two samples of the *same*
+distribution give on average about ``(bins - 1) * (1/n_reference + 1/n_current)`` (PSI times the
+harmonic size is about chi-square with ``bins - 1`` degrees of freedom), 0.18 for ten bins and 100
+rows each; in 400 such pairs of normal samples the mean was 0.195 and 42% reached 0.2, but the rule
+below flagged 1% of them, as a p-value threshold of 0.01 should. So there is one rule, with both
+thresholds in the config's ``monitoring`` section: **a feature drifted when its PSI is at or above
+``psi_threshold`` and its p-value is below ``p_value``**, large enough to matter *and* unlikely to be
+chance. The model's scores (``churn_probability``) get the same treatment as a numeric feature, with
 ``prediction_psi_threshold``: prediction drift, which can show that a drift matters to the model.
+The reference scores are the model's on its own training split; for a flexible model they are a
+little more extreme than on new customers (PSI 0.02 between a random forest's training and held-out
+scores, 0.007 for the default logistic regression, 10,000 rows), far below the threshold.
 
 Empty bins: a share of 0 makes ``ln`` infinite, so shares below ``EPSILON`` (0.0001, one row in
 10,000) are raised to it before the logarithm. A category the reference never saw (a new payment
 method) is its own bin with reference share 0: it is listed in ``new_categories`` and adds
-``(p - 0.0001) * ln(p / 0.0001)`` to the PSI, 0.31 for a 5% share (enough alone to cross 0.2) and
+``(p - 0.0001) * ln(p / 0.0001)`` to the PSI, about 0.3 for a 5% share (enough alone to cross 0.2) and
 about 0 for one stray row in 10,000. The chi-square table includes the new column, so the test sees it too.
 """
 
@@ -119,8 +122,8 @@ def psi(reference_counts: np.ndarray, current_counts: np.ndarray) -> float:
 
 
 def quantile_edges(reference: np.ndarray, bins: int) -> np.ndarray:
-    """The inner edges of ``bins`` quantile bins of the reference; tied quantiles merge into one edge."""
-    return np.unique(np.quantile(reference, np.linspace(0, 1, bins + 1)[1:-1]))
+    """The inner edges of ``bins`` quantile bins of the reference: values it has; tied quantiles merge into one."""
+    return np.unique(np.quantile(reference, np.linspace(0, 1, bins + 1)[1:-1], method="inverted_cdf"))
 
 
 def bin_counts(values: np.ndarray, edges: np.ndarray) -> np.ndarray:

@@ -47,7 +47,7 @@ class Window:
     Attributes:
         frame: The 19 feature columns in the contract's order, numbers as float64 and categories as
             text, plus ``churn_probability`` when the scores are known.
-        source: A description (the reference) or the files read (the current window).
+        source: A description (the reference) or the files its rows came from (the current window).
         start: ISO time of the first prediction (current window only).
         end: ISO time of the last prediction (current window only).
         model_version: The champion's version (reference), or the version of the last prediction (current).
@@ -119,6 +119,11 @@ def _first(mask: pd.Series) -> int:
     return int(np.argmax(mask.to_numpy()))
 
 
+def _shown(value: Any) -> str:
+    """A value as a message shows it: ``1.5``, ``'twelve'``, not ``np.float64(1.5)``."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 def _blank(values: pd.Series) -> pd.Series:
     """Missing values and blank text (CSV's form of a missing number)."""
     if pd.api.types.is_numeric_dtype(values):
@@ -149,7 +154,7 @@ def _numbers(frame: pd.DataFrame, name: str, where: Callable[[int], str], low: f
         wrong = values.map(_not_a_number)
         if wrong.any():
             index = _first(wrong)
-            raise DataError(f"{where(index)}: column {name!r} holds {values[index]!r}, not a number")
+            raise DataError(f"{where(index)}: column {name!r} holds {_shown(values[index])}, not a number")
     blank = _blank(values)
     numbers = pd.to_numeric(values.mask(blank), errors="coerce").astype("float64")
     if name == "TotalCharges":
@@ -161,7 +166,7 @@ def _numbers(frame: pd.DataFrame, name: str, where: Callable[[int], str], low: f
     outside = ~np.isfinite(numbers) | (numbers < low) | (numbers > high)
     if outside.any():
         bounds = "" if math.isinf(low) else f" from {low:g} to {high:g}"
-        raise DataError(f"{where(_first(outside))}: column {name!r} holds {values[_first(outside)]!r}, "
+        raise DataError(f"{where(_first(outside))}: column {name!r} holds {_shown(values[_first(outside)])}, "
                         f"not a finite number{bounds}")
     return numbers
 
@@ -175,7 +180,7 @@ def _categories(values: pd.Series, name: str, where: Callable[[int], str]) -> pd
         wrong = ~values.map(lambda value: isinstance(value, str) and bool(value.strip()))
     if wrong.any():
         found = values[_first(wrong)]
-        problem = "a missing value" if _blank(pd.Series([found], dtype=object))[0] else f"{found!r}, not text"
+        problem = "a missing value" if _blank(pd.Series([found], dtype=object))[0] else f"{_shown(found)}, not text"
         raise DataError(f"{where(_first(wrong))}: column {name!r} holds {problem}; a category is text such as "
                         f"{get_column(name).allowed[0]!r}")
     return values.astype(str)
@@ -204,11 +209,11 @@ def read_prediction_log(path: str | Path, since: datetime | None = None, until: 
             times.append(record["time"])
             versions.append(str(record.get("model_version")))
             places.append(f"{file}:{number}")
-    sources = [str(file) for file in files]
     if not inputs:
         span = f" from {since.isoformat() if since else 'the start'} to {until.isoformat() if until else 'the end'}"
         raise DataError(f"{path}: no predictions{span if since or until else ''} in {len(files)} file(s) "
-                        f"({', '.join(sources)}); score some customers first, or widen --since/--until")
+                        f"({', '.join(map(str, files))}); score some customers first, or widen --since/--until")
+    sources = list(dict.fromkeys(place.rsplit(":", 1)[0] for place in places))  # the files that had some
     frame = pd.DataFrame.from_records(inputs).assign(**{SCORE_COLUMN: scores})
     frame = model_inputs(frame, str(path), where=places.__getitem__)
     counts = dict(Counter(versions))
