@@ -1,7 +1,7 @@
 """The two windows drift compares: the current one from the prediction log, the reference one from training.
 
 - **Current**: every prediction in the service's log, rotated files included
-  ([`log_files`][churn.service.prediction_log.log_files]), optionally from ``since`` (inclusive) to
+  (``churn.service.prediction_log.log_files``), optionally from ``since`` (inclusive) to
   ``until`` (exclusive). Each line's ``input`` is the model input, ``output.churn_probability`` the score.
 - **Reference**: what the champion learned from. At training time
   [`log_run`][churn.tracking.log_run] stores the training split's model inputs (the 19 features,
@@ -19,7 +19,6 @@ it does not know) are not refused: they are what drift detection is for.
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic_core import from_json
 
 from churn.contract import ID_COLUMN, TARGET_COLUMN, feature_columns, get_column
 from churn.features import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS, feature_frame
@@ -235,14 +235,17 @@ def _log_files(path: str | Path) -> list[Path]:
 
 
 def _records(file: Path):
-    """(line number, record) for each non-empty line; a line that is not a prediction record is an error."""
+    """(line number, record) for each non-empty line; a line that is not a prediction record is an error.
+
+    pydantic's Rust JSON parser reads a line in about half the time of ``json.loads``.
+    """
     try:
-        with file.open(encoding="utf-8") as lines:
+        with file.open("rb") as lines:
             for number, line in enumerate(lines, start=1):
                 if not line.strip():
                     continue
                 try:
-                    record = json.loads(line)
+                    record = from_json(line)
                 except ValueError as error:
                     raise DataError(f"{file}:{number}: not a JSON line ({error}); fix or remove the line") from None
                 if not (isinstance(record, dict) and isinstance(record.get("input"), dict)
@@ -250,8 +253,6 @@ def _records(file: Path):
                     raise DataError(f"{file}:{number}: not a prediction record; each line needs \"time\", "
                                     "\"input\" (the 20 fields) and \"output\": {\"churn_probability\": ...}")
                 yield number, record
-    except UnicodeDecodeError as error:
-        raise DataError(f"{file}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     except OSError as error:
         raise DataError(f"{file}: cannot read the file ({error.strerror or error})") from None
 
