@@ -210,6 +210,16 @@ def test_the_log_window_reads_rotated_files_in_order_and_filters_by_time(tmp_pat
     assert first_day.rows == 100
 
 
+def test_since_is_inclusive_and_until_exclusive_to_the_millisecond(tmp_path):
+    path = tmp_path / "log.jsonl"
+    write_log(path, customer_records(150, 1), batch=50)  # 50 predictions at T0, T0 + 1 min, T0 + 2 min
+    assert read_prediction_log(path, since=T0 + timedelta(minutes=1)).rows == 100, "since: that minute counts"
+    assert read_prediction_log(path, until=T0 + timedelta(minutes=1)).rows == 50, "until: that minute does not"
+    assert read_prediction_log(path, since=T0 + timedelta(minutes=1), until=T0 + timedelta(minutes=2)).rows == 50
+    with pytest.raises(DataError, match="is not before --until"):
+        read_prediction_log(path, since=T0, until=T0)
+
+
 def test_a_blank_total_charges_is_filled_as_validation_fills_it(tmp_path):
     frame = generate_customers(300, seed=5).astype({"TotalCharges": object})
     frame.loc[0, ["tenure", "TotalCharges"]] = [0, " "]

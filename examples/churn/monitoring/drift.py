@@ -14,6 +14,10 @@ the **current** window (recent predictions), with NumPy and SciPy only. Each fea
 - **A test's p-value** says whether the difference could be *chance*: the two-sample
   Kolmogorov-Smirnov test (``scipy.stats.ks_2samp``) for numbers, the chi-square test of the
   reference-versus-current table of category counts (``scipy.stats.chi2_contingency``) for categories.
+  Two details of SciPy's defaults: KS assumes continuous data, and with ties (tenure is whole months)
+  its p-values are conservative, too large rather than too small (2,000 pairs of 300-row samples of
+  the generator's tenure: 0.7% below 0.01); for a two-category feature (a 2 x 2 table) the chi-square
+  test applies Yates' continuity correction, also slightly conservative. Both err towards "no drift".
 
 Why both. A p-value answers "is there any difference at all?", and with large windows the answer is
 nearly always yes: 100,000 generated customers against 8,000 (seeds 103 and 3) with every tenure one

@@ -193,11 +193,15 @@ def read_prediction_log(path: str | Path, since: datetime | None = None, until: 
     Reads the rotated files and the live one, oldest first. Times without a time zone are UTC.
 
     Raises:
-        DataError: There is no log, a line is not a prediction record (the message gives file and
-            line), a column is missing, unknown or of the wrong type, or no prediction falls in the window.
+        DataError: ``since`` is not before ``until``, there is no log, a line is not a prediction record
+            (the message gives file and line), a column is missing, unknown or of the wrong type, or no
+            prediction falls in the window.
     """
-    files = _log_files(path)
     since, until = _utc(since), _utc(until)
+    if since is not None and until is not None and since >= until:
+        raise DataError(f"--since {since.isoformat()} is not before --until {until.isoformat()}: the window "
+                        "is from since (inclusive) to until (exclusive); swap them or widen the window")
+    files = _log_files(path)
     inputs, scores, times, versions, places = [], [], [], [], []
     for file in files:
         for number, record in _records(file):
