@@ -65,11 +65,12 @@ weight: build
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
-## bench-project: the course project's benchmarks (training, registry, start-up, serving), in an environment of
-## the project alone (.venv-project), the way a training job or the service runs it
+## bench-project: the course project's benchmarks (training, registry, start-up, serving, drift), in an environment
+## of the project alone (.venv-project), the way a training job or the service runs it
 bench-project: $(PROJECT_STAMP)
 	$(PROJECT_VENV)/bin/python benchmarks/project.py
 	$(PROJECT_VENV)/bin/python benchmarks/serving.py
+	$(PROJECT_VENV)/bin/python benchmarks/monitoring.py
 
 ## slides-pdf: export every deck to PDF with Chromium (Debian: apt install chromium)
 slides-pdf: $(STAMP)

@@ -1,7 +1,7 @@
 """``churn``: one command for the whole project, with exit codes that scripts can rely on.
 
 Exit codes:
-    0  success
+    0  success (churn drift: whether or not it finds drift; drift is information, not an error)
     1  refused: the data broke a fatal validation rule, the promotion gate said no, a promotion or
        rollback without --approved-by, a record to score breaks the contract, a tampered audit log
        (``churn audit verify`` names the first bad entry), an erasure while the service holds the
@@ -11,8 +11,8 @@ Exit codes:
        a missing setting, a port already in use, a tracking server that does not answer, an
        unreadable audit log; one "error:" line names the argument or the file (and the line or
        position in it), and nothing is written
-    3  registry state: nothing to promote or gate, no champion to score with, nothing to roll back to,
-       no such model version or alias
+    3  registry state: nothing to promote or gate, no champion to score with (or, for drift, to
+       compare with), nothing to roll back to, no such model version or alias
     4  model not stored: the trained model could not be exported to ONNX or logged to MLflow;
        nothing was registered; or ``churn explain`` lacks what the model's kind needs (the
        linear model's explain/linear.json, or the shap package for a tree model)
@@ -575,6 +575,71 @@ def summary_file(text: str) -> str:
     if Path(text).is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a folder; give the JSON file, e.g. {Path(text) / 'drift.json'}")
     return text
+# --8<-- [start:cmd_drift]
+def cmd_drift(args: argparse.Namespace) -> int:
+    """Compare the prediction log with the champion's training data; write drift.html and drift.json.
+
+    Drift is information, not an error: the exit code is 0 whether or not anything drifted (read
+    ``"drift"`` in drift.json, or the printed summary). Exit 2 for bad input (no log, an empty window,
+    a missing, unknown or wrong-typed column), 3 when there is no champion and no ``--reference``.
+    Both files are complete before either is written; each appears whole, drift.json last.
+    """
+    import os
+
+    from churn.monitoring.drift import compare
+    from churn.monitoring.report import render_html, summary, to_json
+    from churn.monitoring.windows import read_prediction_log, reference_from_champion, reference_from_file
+
+    config = _config(args, probe_tracking=args.reference is None)  # a reference file needs no registry
+    log = args.log or os.environ.get("CHURN_PREDICTION_LOG", "prediction_log.jsonl")
+    current = read_prediction_log(log, since=args.since, until=args.until)
+    reference = (reference_from_file(args.reference) if args.reference else
+                 reference_from_champion(config.tracking.uri, config.tracking.registered_model))
+    result = compare(reference.frame, current.frame, config.monitoring)
+    document = summary(result, reference, current, config.monitoring)
+    page = render_html(document, reference.frame, current.frame)
+    folder = Path(args.output_dir)
+    _write_text(folder / "drift.html", page)
+    _write_text(folder / "drift.json", to_json(document))
+    limits = config.monitoring
+    print(f"{'drift' if result.drift else 'no drift'}: {len(result.drifted_features)} of {len(result.features)} "
+          f"features drifted (PSI >= {limits.psi_threshold:g} and p-value < {limits.p_value:g}); "
+          f"{current.rows} predictions against {reference.rows} reference rows")
+    for item in sorted((item for item in result.features if item.drifted), key=lambda item: -item.psi):
+        print(f"  {item.feature:<18} PSI {item.psi:6.3f}  {item.test} p-value {item.p_value:.2g}")
+    if result.prediction is not None:
+        state = "drifted" if result.prediction.drifted else "did not drift"
+        print(f"  scores {state}: PSI {result.prediction.psi:.3f}, mean {document['prediction']['reference_mean']:.3f}"
+              f" -> {document['prediction']['current_mean']:.3f}")
+    print(f"wrote {folder / 'drift.html'} and {folder / 'drift.json'}")
+    return EXIT_OK
+
+
+def iso_time(text: str):
+    """argparse type: an ISO 8601 time such as ``2026-05-04`` or ``2026-05-04T09:00:00+00:00`` (no zone: UTC)."""
+    from datetime import UTC, datetime
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO time; use e.g. 2026-05-04 or "
+                                         "2026-05-04T09:00:00+00:00") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _add_drift(add: Callable[..., argparse.ArgumentParser]) -> None:
+    drift = add("drift", cmd_drift, "compare recent predictions with the champion's training data (data and "
+                "prediction drift); write drift.html and drift.json; exit 0 with or without drift")
+    drift.add_argument("--log", default=None, help="the live prediction log; its rotated files are read too "
+                       "(default: $CHURN_PREDICTION_LOG, else prediction_log.jsonl)")
+    drift.add_argument("--reference", default=None, help="CSV or Parquet file of the contract's columns to compare "
+                       "with, optionally with churn_probability (default: the champion's training data)")
+    drift.add_argument("--since", type=iso_time, default=None, help="only predictions from this time on (ISO, UTC "
+                       "if no zone)")
+    drift.add_argument("--until", type=iso_time, default=None, help="only predictions before this time")
+    drift.add_argument("--output-dir", type=folder_path, default="monitoring",
+                       help="folder for drift.html and drift.json (default: monitoring)")
+# --8<-- [end:cmd_drift]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -733,6 +798,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="drift summary written by churn drift (default monitoring/drift.json)")
     exporter.add_argument("--performance", default="monitoring/performance.json", type=summary_file,
                           help="performance summary written by churn feedback (default monitoring/performance.json)")
+    _add_drift(add)
     return parser
 
 

@@ -54,18 +54,6 @@ class PromotionConfig(_Strict):
     min_pr_auc: float = Field(default=0.45, ge=0, le=1)
 
 
-class MonitoringConfig(_Strict):
-    """When monitoring calls a change drift, and when realised performance asks for retraining."""
-
-    psi_threshold: float = Field(default=0.2, gt=0, description="PSI at or above this: the feature drifted")
-    p_value: float = Field(default=0.01, gt=0, lt=1, description="KS / chi-square p-value below this: drifted")
-    bins: int = Field(default=10, ge=2, description="quantile bins of the reference for a numeric feature's PSI")
-    prediction_psi_threshold: float = Field(default=0.2, gt=0, description="PSI of the scores at or above: drifted")
-    min_realised_roc_auc: float = Field(default=0.75, ge=0, le=1,
-                                        description="realised ROC AUC of the latest complete week below: retrain")
-    min_labelled: int = Field(default=200, ge=1, description="fewer labelled predictions in a week: no verdict")
-
-
 TRACKING_SCHEMES = ("sqlite", "http", "https", "postgresql", "mysql", "mssql", "databricks")
 
 
@@ -90,6 +78,26 @@ class TrackingConfig(_Strict):
     registered_model: str = "churn"
 
     _check_uri = field_validator("uri")(classmethod(lambda cls, uri: check_tracking_uri(uri)))
+
+
+class MonitoringConfig(_Strict):
+    """When [`churn drift`][churn.monitoring.drift] calls a feature, or the model's scores, drifted, and
+    when realised performance ([`churn feedback`][churn.monitoring.feedback]) asks for retraining.
+
+    One rule for every feature: drifted when its PSI is at or above ``psi_threshold`` **and** the
+    test's p-value (Kolmogorov-Smirnov for numbers, chi-square for categories) is below ``p_value``.
+    The scores use ``prediction_psi_threshold`` and the same p-value. PSI conventions are 0.1 (watch)
+    and 0.25 (act) (Siddiqi, *Credit Risk Scorecards*, 2006); 0.2 acts a little earlier.
+    """
+
+    psi_threshold: float = Field(default=0.2, gt=0, description="PSI at or above this (and a small p-value): drifted")
+    p_value: float = Field(default=0.01, gt=0, lt=1, description="test p-value below this (and PSI crossed): drifted")
+    bins: int = Field(default=10, ge=2, le=100, description="quantile bins of the reference for a numeric PSI")
+    prediction_psi_threshold: float = Field(default=0.2, gt=0, description="PSI of the scores at or above this: "
+                                            "the predictions drifted (with the same p-value rule)")
+    min_realised_roc_auc: float = Field(default=0.75, ge=0, le=1,
+                                        description="realised ROC AUC of the latest complete week below: retrain")
+    min_labelled: int = Field(default=200, ge=1, description="fewer labelled predictions in a week: no verdict")
 
 
 class ExperimentConfig(_Strict):

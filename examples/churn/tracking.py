@@ -1,7 +1,9 @@
 """Tracking: record a training run in MLflow and register its model as the new ``challenger``.
 
 Each run logs its parameters, metrics, plots, a fingerprint of the exact data it saw, the fitted
-pipeline (MLflow's scikit-learn flavour) and an ONNX copy for serving. The default store is a local
+pipeline (MLflow's scikit-learn flavour), an ONNX copy for serving and the reference window that
+drift monitoring compares the prediction log with (``reference/reference.parquet``: the training
+split's model inputs, without customerID, and the model's scores on them). The default store is a local
 SQLite file, so no server is needed; any tracking URI works by configuration.
 """
 
@@ -118,6 +120,8 @@ def log_run(result: TrainResult, config: ExperimentConfig) -> RegisteredRun:
     import mlflow
     from mlflow.models import infer_signature
 
+    from churn.monitoring.windows import REFERENCE_ARTIFACT, reference_table
+
     client = registry_client(config.tracking.uri)
     mlflow.set_tracking_uri(config.tracking.uri)
     mlflow.set_registry_uri(config.tracking.uri)  # registered_model_name= registers here, whatever the shell says
@@ -134,6 +138,8 @@ def log_run(result: TrainResult, config: ExperimentConfig) -> RegisteredRun:
                          "rows_train": len(result.data.train), "rows_test": len(result.data.test), **code_version()})
         with tempfile.TemporaryDirectory() as folder:
             files = {f"plots/{name}": image for name, image in result.plots.items()} | {"onnx/model.onnx": result.onnx}
+            # what churn drift compares the prediction log with: the training split's inputs and scores
+            files[REFERENCE_ARTIFACT] = reference_table(result.pipeline, result.data.train).to_parquet(index=False)
             for name, content in files.items():
                 (Path(folder) / name).parent.mkdir(exist_ok=True)
                 (Path(folder) / name).write_bytes(content)

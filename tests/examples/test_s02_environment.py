@@ -164,8 +164,8 @@ def test_venv_anatomy_prints_the_counts():
     result = subprocess.run([sys.executable, "examples/lectures/s02/venv_anatomy.py"], cwd=ROOT, capture_output=True,
                             text=True, check=True, timeout=120)
     assert re.search(r'pip install -e "\.\[dev\]" +23 direct requirements, 23 pinned with ==', result.stdout)
-    assert re.search(r'pip install -e "\./examples\[test,pipeline,versioning,server,explain\]" +22 direct '
-                     r'requirements, 22 pinned with ==', result.stdout)
+    assert re.search(r'pip install -e "\./examples\[test,pipeline,versioning,server,explain\]" +23 direct '
+                     r'requirements, 23 pinned with ==', result.stdout)
     assert "dependencies of dependencies: not pinned by this repository" in result.stdout
     assert "@marp-team/marp-cli 4.5.1, axe-core 4.14.1, mermaid 11.17.2" in result.stdout
 
