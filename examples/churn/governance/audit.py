@@ -12,7 +12,8 @@ of the line. The first entry's ``prev_hash`` is 64 zeros. The default file is
 ``governance/audit.jsonl`` in the working directory (``CHURN_AUDIT_LOG`` or ``--audit-log``
 elsewhere); it is created with mode 0600, since approvers' names are personal data too.
 
-What the chain proves: editing any field of an entry changes its hash, and deleting, inserting or
+What the chain proves: editing any field of an entry changes its hash (a key written twice in one
+object, which JSON parsers resolve differently, is refused rather than resolved), and deleting, inserting or
 reordering entries breaks the link from one entry's ``prev_hash`` to the hash before it, so
 [`verify()`][churn.governance.audit.verify] finds the first entry that is no longer what was
 written, and names its line. What it does not prove: someone who can write the file can rewrite
@@ -154,10 +155,21 @@ class Problem:
         return f"line {self.line}{seq}: {self.problem}"
 
 
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, refusing a key given twice: ``json`` keeps the last one silently, so a
+    line with ``"actor": "eve", "actor": "ana"`` would hash like the original while other readers
+    (the first key wins in some) show ``eve``."""
+    keys = [key for key, _ in pairs]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise ValueError(f"the key {duplicates[0]!r} appears twice in one object")
+    return dict(pairs)
+
+
 def _check_line(line: bytes, previous: dict[str, Any] | None) -> str | None:
     """What is wrong with one line, given the entry before it (None: not checked against one)."""
     try:
-        entry = json.loads(line)
+        entry = json.loads(line, object_pairs_hook=_no_duplicate_keys)
     except ValueError as error:
         return f"bad JSON ({error})"
     if not isinstance(entry, dict) or set(entry) != set(FIELDS):
