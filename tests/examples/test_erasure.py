@@ -168,3 +168,14 @@ def test_a_second_erasure_waits_for_the_first(stored, tmp_path):
         assert second.is_alive() and CUSTOMER.encode() in stored["csv"].read_bytes(), "it waits for the lock"
     second.join(30)
     assert not second.is_alive() and CUSTOMER.encode() not in stored["csv"].read_bytes()
+
+
+def test_without_proc_the_live_log_needs_service_stopped(stored, tmp_path, monkeypatch):
+    from churn.governance import erasure
+
+    monkeypatch.setattr(erasure, "PROC", tmp_path / "no-proc")  # macOS, or a /proc that is not mounted
+    before = snapshot(stored["logs"])
+    with pytest.raises(ErasureRefused, match="cannot check whether the service has the live log open"):
+        erase(CUSTOMER, [], stored["live"], tmp_path / "audit.jsonl")
+    assert snapshot(stored["logs"]) == before
+    assert erase(CUSTOMER, [], stored["live"], tmp_path / "audit.jsonl", service_stopped=True).removed == 3

@@ -79,6 +79,7 @@ from churn.ingest import DataError
 from churn.service.prediction_log import log_files
 
 ID_COLUMN = "customerID"
+PROC = Path("/proc")  # Linux's process table: each process's open files are links in /proc/PID/fd
 
 
 class ErasureRefused(Exception):
@@ -306,7 +307,7 @@ def _is_customers_line(line: bytes, customer_id: str) -> bool:
 
 def _refuse_if_open(live: Path) -> None:
     """Raise ErasureRefused if a process of ours has ``live`` open, or if that cannot be checked here."""
-    proc = Path("/proc")
+    proc = PROC
     if not (proc / "self" / "fd").is_dir():
         raise ErasureRefused(f"{live}: cannot check whether the service has the live log open on this system; "
                              "stop the service, then pass --service-stopped")
