@@ -21,8 +21,10 @@ it *whole*, recomputing every hash from the first changed entry on, or drop the 
 the chain is valid again. A hash chain only moves the question to "is the latest hash the one we
 saw before?". So the latest hash must also live somewhere the writer of the file cannot rewrite:
 each promotion stores the hash of its approval entry as the registry tags ``audit_seq`` and
-``audit_hash`` on the model version (``churn audit verify --tracking-uri ...`` checks them), and
-``churn audit verify`` prints the head hash, which a CI job's log keeps. Stronger anchors are a
+``audit_hash`` on the model version (``churn audit verify --check-registry`` checks them), and
+``churn audit verify`` prints the head hash, which a CI job's log keeps. The registry anchors reach
+only as far as the last approval: entries after it (refusals, erasures) can be cut off unnoticed
+unless a head hash printed after them was kept. Stronger anchors are a
 write-once store (object lock), a signed timestamp (RFC 3161) or a transparency log.
 
 Writers take an exclusive ``fcntl.flock`` on the file for the read-last-entry-then-append step, so
