@@ -317,6 +317,9 @@ def cmd_erase(args: argparse.Namespace) -> int:
     """Remove one customer from stored tables and every prediction log file; record the erasure."""
     from churn.governance.erasure import erase
 
+    if not args.data and not args.log:
+        raise BadArguments("argument --data/--log: give at least one table (--data) or the prediction log (--log) "
+                           "to erase from")
     report = erase(args.customer_id, args.data, args.log, args.audit_log, request_id=args.request_id,
                    service_stopped=args.service_stopped)
     print(report.to_text(args.customer_id))

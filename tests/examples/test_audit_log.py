@@ -50,6 +50,15 @@ def test_a_changed_field_is_named_with_its_line_and_seq(log):
     assert (problem.line, problem.seq) == (3, 3) and problem.problem.startswith("hash mismatch")
 
 
+def test_a_key_written_twice_is_named_although_json_keeps_the_last(log):
+    lines = lines_of(log)
+    lines[1] = lines[1].replace(b'{"actor": ', b'{"actor": "mallory", "actor": ', 1)
+    log.write_bytes(b"".join(lines))
+    assert json.loads(lines[1])["hash"] == entry_hash(json.loads(lines[1])), "the hash alone would not notice"
+    problem = verify(log)
+    assert (problem.line, problem.seq) == (2, 2) and "'actor' appears twice" in problem.problem
+
+
 def test_a_deleted_line_breaks_the_chain_at_the_next_entry(log):
     lines = lines_of(log)
     del lines[1]

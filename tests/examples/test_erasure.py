@@ -138,3 +138,44 @@ def test_a_customer_id_must_be_one_printable_line():
         erase("", [])
     with pytest.raises(DataError, match=r"cannot erase from '\.txt'"):
         erase(CUSTOMER, ["table.txt"])
+
+
+def test_a_csv_with_a_byte_order_mark_is_matched_and_keeps_it(tmp_path):
+    table = tmp_path / "excel.csv"
+    table.write_bytes(b"\xef\xbb\xbfcustomerID,tenure\r\nA-1,3\r\n" + CUSTOMER.encode() + b",4\r\n")
+    report = erase(CUSTOMER, [table], None, tmp_path / "audit.jsonl")
+    assert report.removed == 1 and table.read_bytes() == b"\xef\xbb\xbfcustomerID,tenure\r\nA-1,3\r\n"
+
+
+def test_an_erasure_with_no_file_to_erase_from_is_bad_input(tmp_path, capsys):
+    assert main(["erase", CUSTOMER, "--audit-log", str(tmp_path / "audit.jsonl")]) == EXIT_BAD_INPUT
+    assert "give at least one table (--data) or the prediction log (--log)" in capsys.readouterr().err
+    assert not (tmp_path / "audit.jsonl").exists()
+
+
+def test_a_second_erasure_waits_for_the_first(stored, tmp_path):
+    """Two erasures reading the same file before either rewrites it would restore each other's customer."""
+    import fcntl
+    import threading
+
+    audit = tmp_path / "governance" / "audit.jsonl"
+    audit.parent.mkdir()
+    with open(audit.with_name(".audit.jsonl.erasure-lock"), "w") as lock:  # a first erasure in progress
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        second = threading.Thread(target=erase, args=(CUSTOMER, [stored["csv"]], None, audit))
+        second.start()
+        second.join(0.5)
+        assert second.is_alive() and CUSTOMER.encode() in stored["csv"].read_bytes(), "it waits for the lock"
+    second.join(30)
+    assert not second.is_alive() and CUSTOMER.encode() not in stored["csv"].read_bytes()
+
+
+def test_without_proc_the_live_log_needs_service_stopped(stored, tmp_path, monkeypatch):
+    from churn.governance import erasure
+
+    monkeypatch.setattr(erasure, "PROC", tmp_path / "no-proc")  # macOS, or a /proc that is not mounted
+    before = snapshot(stored["logs"])
+    with pytest.raises(ErasureRefused, match="cannot check whether the service has the live log open"):
+        erase(CUSTOMER, [], stored["live"], tmp_path / "audit.jsonl")
+    assert snapshot(stored["logs"]) == before
+    assert erase(CUSTOMER, [], stored["live"], tmp_path / "audit.jsonl", service_stopped=True).removed == 3

@@ -15,8 +15,11 @@ on which gate result, then moves ``champion``:
 
 The approval is written to the audit log before ``champion`` moves, so a crash in between leaves an
 approval without a promotion, never a promotion without an approval. A rollback needs an approver
-too and is logged as ``rollback`` (or ``rollback_refused``). In CI the approver is whoever approved
-the deployment (the GitHub environment's required reviewer), passed as ``--approved-by``.
+too and is logged as ``rollback`` (or ``rollback_refused``). In CI (``project-delivery.yml``) the
+production job runs only after a required reviewer of the ``production`` environment approved it, but
+the name it passes as ``--approved-by`` is ``github.actor``: who triggered the run (pushed the tag),
+not necessarily the reviewer. GitHub records the reviewer in the run's deployment review history;
+the audit entry records the actor.
 
 A pipeline never promotes: ``churn pipeline`` and the Dagster job register a challenger and run the
 gate ([`churn.registry.run_gate`][]), and a person promotes it.

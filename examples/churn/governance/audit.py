@@ -12,7 +12,8 @@ of the line. The first entry's ``prev_hash`` is 64 zeros. The default file is
 ``governance/audit.jsonl`` in the working directory (``CHURN_AUDIT_LOG`` or ``--audit-log``
 elsewhere); it is created with mode 0600, since approvers' names are personal data too.
 
-What the chain proves: editing any field of an entry changes its hash, and deleting, inserting or
+What the chain proves: editing any field of an entry changes its hash (a key written twice in one
+object, which JSON parsers resolve differently, is refused rather than resolved), and deleting, inserting or
 reordering entries breaks the link from one entry's ``prev_hash`` to the hash before it, so
 [`verify()`][churn.governance.audit.verify] finds the first entry that is no longer what was
 written, and names its line. What it does not prove: someone who can write the file can rewrite
@@ -20,8 +21,10 @@ it *whole*, recomputing every hash from the first changed entry on, or drop the 
 the chain is valid again. A hash chain only moves the question to "is the latest hash the one we
 saw before?". So the latest hash must also live somewhere the writer of the file cannot rewrite:
 each promotion stores the hash of its approval entry as the registry tags ``audit_seq`` and
-``audit_hash`` on the model version (``churn audit verify --tracking-uri ...`` checks them), and
-``churn audit verify`` prints the head hash, which a CI job's log keeps. Stronger anchors are a
+``audit_hash`` on the model version (``churn audit verify --check-registry`` checks them), and
+``churn audit verify`` prints the head hash, which a CI job's log keeps. The registry anchors reach
+only as far as the last approval: entries after it (refusals, erasures) can be cut off unnoticed
+unless a head hash printed after them was kept. Stronger anchors are a
 write-once store (object lock), a signed timestamp (RFC 3161) or a transparency log.
 
 Writers take an exclusive ``fcntl.flock`` on the file for the read-last-entry-then-append step, so
@@ -154,10 +157,21 @@ class Problem:
         return f"line {self.line}{seq}: {self.problem}"
 
 
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, refusing a key given twice: ``json`` keeps the last one silently, so a
+    line with ``"actor": "eve", "actor": "ana"`` would hash like the original while other readers
+    (the first key wins in some) show ``eve``."""
+    keys = [key for key, _ in pairs]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise ValueError(f"the key {duplicates[0]!r} appears twice in one object")
+    return dict(pairs)
+
+
 def _check_line(line: bytes, previous: dict[str, Any] | None) -> str | None:
     """What is wrong with one line, given the entry before it (None: not checked against one)."""
     try:
-        entry = json.loads(line)
+        entry = json.loads(line, object_pairs_hook=_no_duplicate_keys)
     except ValueError as error:
         return f"bad JSON ({error})"
     if not isinstance(entry, dict) or set(entry) != set(FIELDS):

@@ -6,10 +6,12 @@ matched on ``customerID``) and the lines of the prediction log whose ``input.cus
 in the rotated files and the live one (``log_files()`` of ``churn.service.prediction_log``).
 Every other line stays byte for byte as it was: CSV rows are copied as the text they were, not
 re-formatted. Each changed file is rewritten whole into a partial file next to it, with the
-original's permissions (0600 for the log), fsynced, and renamed over it, so a reader sees the old
-file or the new one, never half of one. It runs in three steps: find the rows in every file (a file
-that cannot be read, or a table without ``customerID``, stops everything before anything changes),
-rewrite the files that hold the customer, then record an ``erasure`` entry in the audit log and
+original's mode (0600 for the log) and, where the user running it may set them (root), its owner
+and group, fsynced, and renamed over it, so a reader sees the old file or the new one, never half
+of one. It runs in three steps, under a lock next to the audit log so that two erasures never
+rewrite the same file from the same old copy: find the rows in every file (a file that cannot be
+read, or a table without ``customerID``, stops everything before anything changes), rewrite the
+files that hold the customer, then record an ``erasure`` entry in the audit log and
 print what it touched. An unknown customer (no row anywhere) changes no file: it is reported,
 recorded with zero rows (the request was answered) and the exit code is 1.
 
@@ -18,9 +20,13 @@ renaming a rewritten copy over it would send the service's next lines to the rep
 they are lost. The rule: erase from the live file only while the service is stopped; rotated files
 can be erased at any time (the service never writes to them). ``churn erase`` enforces it on Linux
 by refusing, before anything changes, when a process has the live file open (it looks in
-``/proc/*/fd``; the log is 0600, so only its owner's processes, which it can see, can write it). A
-service in another container or on another host is invisible to that check: stop it first and pass
-``--service-stopped``, which is also required where there is no ``/proc`` (macOS).
+``/proc/*/fd``; it sees the processes of its own user, or all of them when run as root). It does
+not see a service run by another user (the log is 0600, so only its owner or root can write it),
+and it sees only its own PID namespace: a service in another container, even one that shares the
+log's volume, or on another host is invisible, and the check passes. Stop such a service first.
+Where there is no ``/proc`` (macOS) the check cannot run and the command refuses until you stop the
+service and pass ``--service-stopped``. The check is made once, before the rewrite; a service
+started during the erasure is not seen.
 
 The audit entry holds a request id (a random one, or ``--request-id`` from the ticket system),
 the files and the rows removed from each, never the customer ID. Not even its hash: a customer ID
@@ -30,12 +36,21 @@ information is pseudonymised, and pseudonymised data is still personal data (GDP
 https://eur-lex.europa.eu/eli/reg/2016/679/oj). The link between request id and person belongs in
 the system that received the request, under its access rules.
 
-What erasure does not reach, and the policy for each (GDPR Art. 17 gives the right to erasure
-"without undue delay"; this is a description of what the project does, not legal advice):
+What erasure does not reach, and the policy for each. This describes what the project does; it is
+not legal advice. GDPR Art. 17(1) obliges the controller to erase personal data "without undue
+delay" where one of its grounds applies (among them: the data are no longer necessary for their
+purpose, consent is withdrawn, the person objects under Art. 21, the processing was unlawful), and
+Art. 17(3) lists exceptions (freedom of expression, a legal obligation to keep the data, public
+health, archiving and research, legal claims). Whether a request must be granted is the
+controller's decision, not this command's; it carries out the erasure once that is decided. Art.
+12(3) gives one month to inform the person of the action taken, extendable by two further months
+where necessary.
 
-- Models already trained on the customer's row: a model is not a copy of its rows, and it is not
-  edited. The next scheduled retraining runs on the erased tables; a model that must not reflect the
-  customer at all is retrained and promoted, and the old versions deleted from the registry.
+- Models already trained on the customer's row: a model does not store its rows, and it is not
+  edited; but what it learned from them is not anonymous in every case (the EDPB's Opinion 28/2024
+  on AI models asks for a case-by-case assessment), so the policy does not rely on that. The next
+  scheduled retraining runs on the erased tables; a model that must not reflect the customer at all
+  is retrained and promoted, and the old versions deleted from the registry.
 - MLflow artifacts of past runs: the validation report (counts only), plots, and the training-time
   reference data of the drift monitor (the training inputs without ``customerID``, so the row cannot
   be found there by ID, but it still holds the customer's feature values). They go with the run:
@@ -55,14 +70,16 @@ import json
 import os
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from churn.governance.audit import AuditLog, audit_log_path, invoking_user
+from churn.governance.audit import AuditLog, AuditLogError, audit_log_path, fcntl, invoking_user
 from churn.ingest import DataError
 from churn.service.prediction_log import log_files
 
 ID_COLUMN = "customerID"
+PROC = Path("/proc")  # Linux's process table: each process's open files are links in /proc/PID/fd
 
 
 class ErasureRefused(Exception):
@@ -134,9 +151,16 @@ def erase(customer_id: str, data: Sequence[str | Path] = (), prediction_log: str
     Raises:
         churn.ingest.DataError: A file is missing, unreadable, or a table has no ``customerID`` column.
         ErasureRefused: The live prediction log is open in a running process (nothing changed).
-        churn.governance.audit.AuditLogError: The audit log cannot be written (the files were erased).
+        churn.governance.audit.AuditLogError: The audit log's folder cannot be written (nothing changed), or
+            the final append failed (the files were erased; the entry is missing).
     """
     check_customer_id(customer_id)
+    with _one_erasure_at_a_time(audit_log_path(audit_log)):
+        return _erase(customer_id, data, prediction_log, audit_log, request_id, service_stopped)
+
+
+def _erase(customer_id: str, data: Sequence[str | Path], prediction_log: str | Path | None,
+           audit_log: str | Path | None, request_id: str | None, service_stopped: bool) -> ErasureReport:
     found = [_scan_table(Path(path), customer_id) for path in data]
     if prediction_log is not None:
         live = Path(prediction_log)
@@ -154,6 +178,29 @@ def erase(customer_id: str, data: Sequence[str | Path] = (), prediction_log: str
     report.audit_seq = AuditLog(audit_log_path(audit_log)).append("erasure", invoking_user(), report.details())["seq"]
     return report
 # --8<-- [end:erase]
+
+
+@contextmanager
+def _one_erasure_at_a_time(audit_log: Path) -> Iterator[None]:
+    """Hold an exclusive lock next to the audit log for one whole erasure (read, rewrite, record).
+
+    Two erasures that read the same file before either rewrites it would each write back the
+    other's customer: the second rename restores what the first removed. Taking the lock first
+    also finds an unwritable audit log folder before any file changes.
+    """
+    lock = audit_log.with_name(f".{audit_log.name}.erasure-lock")
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        raise AuditLogError(f"{audit_log}: cannot use the audit log's folder ({error.strerror or error}); "
+                            "pass --audit-log with a file you can write; nothing was changed") from None
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # released when the file closes
+        yield
+    finally:
+        os.close(fd)
 
 
 def _read(path: Path) -> bytes:
@@ -201,6 +248,8 @@ def _scan_csv(path: Path, customer_id: str) -> FileResult:
         header, header_text = next(records)
     except (StopIteration, csv.Error):
         raise DataError(f"{path}: the file is empty or not CSV; expected a header with {ID_COLUMN}") from None
+    if header:  # a UTF-8 byte order mark (Excel writes one; pandas reads past it) is not part of the first name
+        header[0] = header[0].removeprefix("\ufeff")
     if ID_COLUMN not in header:
         raise DataError(f"{path}: no {ID_COLUMN} column in the header; erasure matches customers on {ID_COLUMN}")
     column = header.index(ID_COLUMN)
@@ -258,7 +307,7 @@ def _is_customers_line(line: bytes, customer_id: str) -> bool:
 
 def _refuse_if_open(live: Path) -> None:
     """Raise ErasureRefused if a process of ours has ``live`` open, or if that cannot be checked here."""
-    proc = Path("/proc")
+    proc = PROC
     if not (proc / "self" / "fd").is_dir():
         raise ErasureRefused(f"{live}: cannot check whether the service has the live log open on this system; "
                              "stop the service, then pass --service-stopped")
@@ -275,13 +324,18 @@ def _refuse_if_open(live: Path) -> None:
 
 
 def _replace(path: Path, content: bytes) -> None:
-    """Write ``content`` next to ``path`` with its permissions, fsync, and rename it over ``path``."""
+    """Write ``content`` next to ``path`` with its mode (and owner, where allowed), fsync, rename it over ``path``."""
     partial = path.with_name(f".{path.name}.erasure-partial")
-    mode = path.stat().st_mode & 0o7777
+    status = path.stat()
     try:
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as file:
-            os.fchmod(file.fileno(), mode)
+            if (status.st_uid, status.st_gid) != (os.geteuid(), os.getegid()):
+                # root erasing the service's log: the file stays the service's, or it could not append to
+                # it; not root: PermissionError, and the copy is ours (the mode below still applies)
+                with suppress(PermissionError):
+                    os.fchown(file.fileno(), status.st_uid, status.st_gid)
+            os.fchmod(file.fileno(), status.st_mode & 0o7777)
             file.write(content)
             file.flush()
             os.fsync(file.fileno())
