@@ -369,7 +369,8 @@ def champion(tmp_path_factory):
                                       "tracking": {"uri": f"sqlite:///{folder / 'mlflow.db'}",
                                                    "registered_model": "drift"}}), encoding="utf-8")
     assert main(["train", "--config", str(config)]) == EXIT_OK
-    assert main(["promote", "--config", str(config)]) == EXIT_OK
+    approval = ["--approved-by", "ana", "--reason", "a champion to compare with"]
+    assert main(["promote", "--config", str(config), *approval]) == EXIT_OK
     return config
 
 

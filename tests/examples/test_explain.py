@@ -12,6 +12,7 @@ from churn.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, EXIT_REGISTRY, main
 from churn.config import load_config
 from churn.contract import feature_columns
 from churn.features import build_pipeline, feature_frame, target
+from churn.governance.approvals import Approval, promote
 from churn.governance.explain import (
     LOG_ODDS,
     PROBABILITY,
@@ -23,7 +24,6 @@ from churn.governance.explain import (
 )
 from churn.model_bundle import METADATA_FILE
 from churn.predict import OnnxPredictor
-from churn.registry import promote
 from churn.service.app import create_app
 from churn.tracking import log_run
 from churn.train import load_training_data, train
@@ -49,7 +49,7 @@ def linear(tmp_path_factory, data):
     config = load_config(None, data={"generated_rows": ROWS}, tracking={"uri": tracking_uri})
     result = train(config, data)
     registered = log_run(result, config)
-    assert promote(config, data.test).promoted
+    assert promote(config, data.test, Approval("ana", "meets the gate; slices reviewed")).promoted
     return tracking_uri, result, registered
 
 

@@ -11,8 +11,9 @@ import pytest
 from churn.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REGISTRY, main
 from churn.config import load_config
 from churn.evaluate import SLICE_COLUMNS, auc_standard_error
+from churn.governance.approvals import Approval, promote
 from churn.governance.model_card import read_card_data, slices_of
-from churn.registry import promote, registry_client
+from churn.registry import registry_client
 from churn.tracking import log_run
 from churn.train import load_training_data, train
 
@@ -28,7 +29,7 @@ def registry(tmp_path_factory):
     data = load_training_data(config)
     result = train(config, data)
     first = log_run(result, config)
-    assert promote(config, data.test).promoted
+    assert promote(config, data.test, Approval("ana", "meets the gate; slices reviewed")).promoted
     client = registry_client(tracking_uri)
     approval = {"approved_by": "ana", "approved_at": "2026-05-04T09:30:00+00:00",
                 "approval_reason": "meets the gate; slices reviewed", "gate_result": json.dumps(GATE_RESULT)}
