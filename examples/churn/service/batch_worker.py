@@ -31,6 +31,11 @@ the CPU first and the batches what is left; on idle CPUs it changes nothing. In 
 mixed-load runs on the shared VM, nice 10 against 0 gave single ``/predict`` 502-672 against
 179-452 req/s and p50 10-13 against 14-35 ms, with p99 better in three pairs of four; batches
 lost throughput in two (3.2-3.7 against 8.1-12 req/s), to the other jobs on that machine.
+``os.nice`` exists on Unix (Linux, macOS) and needs no privilege to lower a priority (also with
+every capability dropped, as in the Kubernetes manifests); on Windows there is none and the
+worker keeps the normal priority. On Linux the nice value belongs to a thread, and new threads
+inherit their creator's: the initializer lowers it first, in the thread that scores, before
+ONNX Runtime or anything else starts a thread.
 
 Cost: the worker is a second interpreter with pandas, pydantic, ONNX Runtime and the model, and
 ``multiprocessing`` adds its small resource-tracker process. Measured after the mixed load with
