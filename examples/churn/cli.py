@@ -420,7 +420,7 @@ def _check_port_free(host: str, port: int) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the API with uvicorn (one process)."""
+    """Serve the API with uvicorn (one server process; ``/predict/batch`` runs in its batch worker process)."""
     import os
 
     import uvicorn

@@ -31,6 +31,16 @@ FAKE = {"fail_for": "9999-REFUS", "crash_for": "6666-CRASH", "exit_for": "4444-E
 STARTS_IN = 60  # seconds: a fresh interpreter imports pandas, pydantic and the model (1-2 s on a quiet machine)
 
 
+LOADED_VERSION = "fake-7-as-loaded"  # set on the instance: only a pickled copy of the server's predictor has it
+
+
+def loaded_fake() -> FakePredictor:
+    """The model the server loads: its version is the instance's, not ``FakePredictor``'s default."""
+    predictor = FakePredictor(**FAKE)
+    predictor.model_version = LOADED_VERSION
+    return predictor
+
+
 def wait_ready(client: TestClient) -> None:
     wait_until(lambda: client.get("/ready").status_code == 200, seconds=STARTS_IN)
 
@@ -61,7 +71,7 @@ def worker_pids(server_pid: int) -> list[int]:
 @pytest.fixture(scope="module")
 def in_process(tmp_path_factory) -> Iterator[TestClient]:
     folder = tmp_path_factory.mktemp("process")
-    app = create_app(settings_for(folder, batch_worker="process"), lambda: FakePredictor(**FAKE))
+    app = create_app(settings_for(folder, batch_worker="process"), loaded_fake)
     with TestClient(app, raise_server_exceptions=False) as client:
         wait_ready(client)
         yield client
@@ -69,7 +79,7 @@ def in_process(tmp_path_factory) -> Iterator[TestClient]:
 
 @pytest.fixture
 def in_thread(tmp_path) -> Iterator[TestClient]:
-    with TestClient(create_app(settings_for(tmp_path), lambda: FakePredictor(**FAKE)),
+    with TestClient(create_app(settings_for(tmp_path), loaded_fake),
                     raise_server_exceptions=False) as client:
         wait_ready(client)
         yield client
@@ -120,11 +130,21 @@ def test_the_worker_is_another_process_and_the_server_logs_and_counts_its_predic
     wait_until(lambda: sum(b'"b-1"' in line for line in log.read_bytes().splitlines()) == 5)
     lines = [json.loads(line) for line in log.read_bytes().splitlines() if b'"b-1"' in line]
     assert [line["input"]["customerID"] for line in lines] == [f"{i:04d}-BATCH" for i in range(5)]
-    assert all(line["input"]["TotalCharges"] is None and line["model_version"] == "fake-7" for line in lines)
+    assert all(line["input"]["TotalCharges"] is None and line["model_version"] == LOADED_VERSION for line in lines)
     assert [line["output"]["churn_probability"] for line in lines] == [row["churn_probability"]
                                                                        for row in response.json()]
     metrics = in_process.get("/metrics/").text
     assert "churn_model_batch_size_bucket{le=\"4.0\"}" in metrics and "churn_prediction_score_count" in metrics
+
+
+def test_batches_are_scored_by_the_model_the_server_loaded(in_process):
+    """/ready, /predict and /predict/batch name one version, also after the worker was replaced."""
+    assert in_process.get("/ready").json()["model_version"] == LOADED_VERSION
+    single = in_process.post("/predict", json=customer(), headers=AUTH).json()
+    in_process.post("/predict/batch", json={"customers": [customer(customerID="4444-EXITS")]}, headers=AUTH)
+    batch = in_process.post("/predict/batch", json={"customers": [customer()]}, headers=AUTH).json()
+    assert single["model_version"] == batch[0]["model_version"] == LOADED_VERSION
+    assert single["churn_probability"] == batch[0]["churn_probability"]
 
 
 def test_a_worker_that_dies_fails_its_batch_and_is_replaced(in_process):
@@ -190,3 +210,23 @@ def test_the_worker_process_exits_when_the_server_is_killed(tmp_path):
         for pid in workers:  # if the test failed, do not leave the worker behind
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def _refuse_to_load() -> FakePredictor:
+    raise RuntimeError("this model does not load in the worker")
+
+
+class LoadsOnlyInTheServer(FakePredictor):
+    """Pickles, but fails to unpickle in the worker: its initializer fails, as without the __main__ guard."""
+
+    def __reduce__(self):
+        return _refuse_to_load, ()
+
+
+def test_a_worker_that_cannot_start_names_the_main_guard_and_the_setting(tmp_path):
+    settings = settings_for(tmp_path, batch_worker="process", load_retry_seconds=30)
+    with TestClient(create_app(settings, LoadsOnlyInTheServer)) as client:
+        wait_until(lambda: "could not" in client.get("/ready").json()["status"], seconds=STARTS_IN)
+        status = client.get("/ready").json()["status"]
+    assert "failed to start" in status
+    assert 'if __name__ == "__main__":' in status and "CHURN_BATCH_WORKER=thread" in status

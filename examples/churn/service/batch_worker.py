@@ -31,12 +31,23 @@ the CPU first and the batches what is left; on idle CPUs it changes nothing. In 
 mixed-load runs on the shared VM, nice 10 against 0 gave single ``/predict`` 502-672 against
 179-452 req/s and p50 10-13 against 14-35 ms, with p99 better in three pairs of four; batches
 lost throughput in two (3.2-3.7 against 8.1-12 req/s), to the other jobs on that machine.
+``os.nice`` exists on Unix (Linux, macOS) and needs no privilege to lower a priority (also with
+every capability dropped, as in the Kubernetes manifests); on Windows there is none and the
+worker keeps the normal priority. On Linux the nice value belongs to a thread, and new threads
+inherit their creator's: the initializer lowers it first, in the thread that scores, before
+ONNX Runtime or anything else starts a thread.
 
-Cost: the worker is a second interpreter with pandas, pydantic, ONNX Runtime and the model:
-157-158 MiB resident after the mixed load, next to the server's ~350 MiB (the Kubernetes memory
-limits must allow for both), and 1-2 s more start-up before ``/ready``. Like ``uvicorn --workers``,
-it needs the ``if __name__ == "__main__":`` guard in a script that starts the service itself:
-``spawn`` imports the script's main module again in the worker.
+Cost: the worker is a second interpreter with pandas, pydantic, ONNX Runtime and the model, and
+``multiprocessing`` adds its small resource-tracker process. Measured after the mixed load with
+only the image's packages importable (``tests/examples/service_env_guard.py``, the bundle model):
+server 134 MiB, worker ~122 MiB (157 MiB in the course's full environment, where pandas also
+loads pyarrow), tracker 13 MiB; the registry target's server, with the MLflow client, 167 MiB.
+That is about 300-340 MiB for the pod instead of 135-170 (the Kubernetes requests and limits in
+``examples/deploy/k8s`` allow for it), and about 2 s more start-up before ``/ready`` (2.2 -> 4 s
+on the shared 2-CPU VM). Like ``uvicorn --workers``, it needs the ``if __name__ == "__main__":``
+guard in a script that starts the service itself: ``spawn`` imports the script's main module
+again in the worker, and without the guard the worker would start a second server and never load
+(``/ready`` then names the guard). ``churn serve`` and ``python -m uvicorn`` need nothing.
 
 ``CHURN_BATCH_WORKER=thread`` scores in a thread of the server process instead: no second process
 and no extra memory, and any predictor, also one that cannot be pickled.
@@ -173,7 +184,9 @@ class BatchWorker:
             self.pid = await asyncio.get_running_loop().run_in_executor(self._pool, os.getpid)
         except BrokenProcessPool:
             raise BatchWorkerError("the batch worker process failed to start (its traceback is in the log "
-                                   "above); set CHURN_BATCH_WORKER=thread to score batches in a thread") from None
+                                   "above); a script that starts the service must do so under "
+                                   "'if __name__ == \"__main__\":', or set CHURN_BATCH_WORKER=thread "
+                                   "to score batches in a thread") from None
 
     async def score(self, body: bytes, request_id: str | None, time: datetime) -> ScoredBatch:
         """Score one batch body; raises what ``score_batch`` raises, or ``BatchWorkerError`` if the worker died."""
