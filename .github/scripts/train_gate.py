@@ -10,8 +10,9 @@ comes from the environment (a secret), so it is never written in the workflow or
 
 The gate promotes nothing: a challenger that passes (``verdict=passed``) waits for a person's
 approval: the production deploy waits for a required reviewer, then runs ``churn promote
---approved-by`` with ``github.actor`` (who triggered the run; GitHub keeps the reviewer's name). Exit codes follow ``churn`` (examples/churn/cli.py): a refusal by the gate (``churn gate``
-exit 1) is a verdict, not an error, so this script exits 0 with ``verdict=refused``; any other failure
+--approved-by`` with ``github.actor`` (who triggered the run; GitHub keeps the reviewer's name).
+Exit codes follow ``churn`` (examples/churn/cli.py): a refusal by the gate (``churn gate`` exit 1)
+is a verdict, not an error, so this script exits 0 with ``verdict=refused``; any other failure
 of either command (2 bad input, 3 registry state, 1 from ``churn train``: the data broke the contract)
 is passed on, so the job fails and nothing is deployed.
 """

@@ -389,6 +389,41 @@ def explanation_text(document: dict) -> str:
                  f"P(churn) {document['churn_probability']:.4f}, call: {'yes' if document['churn'] else 'no'}")
     return "\n".join(lines)
 # --- end of governance -----------------------------------------------------------------------------------
+def _tracking(args: argparse.Namespace):
+    """The tracking section alone, unless ``--config`` names a file (then the whole file is checked).
+
+    The defaults need no check of the model's parameters, which imports scikit-learn (1-3 s):
+    a scoring job has no use for the training library.
+    """
+    if args.config:
+        return _config(args).tracking
+    from churn.config import TrackingConfig
+
+    return TrackingConfig(**({"uri": args.tracking_uri} if args.tracking_uri else {}))
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    """Score a Parquet or CSV file of any size in chunks; write the scores whole or not at all."""
+    from churn.scoring import check_paths, score_file
+
+    check_paths(args.input, args.output)  # before the model is loaded: a wrong path costs no registry call
+    if args.bundle:
+        from churn.model_bundle import load_bundle
+
+        predictor = load_bundle(args.bundle)
+    else:
+        from churn.predict import load_champion
+
+        tracking = _tracking(args)
+        predictor = load_champion(tracking.uri, tracking.registered_model)
+    result = score_file(args.input, args.output, predictor, chunk_rows=args.chunk_rows)
+    print(result.summary())
+    return EXIT_OK
+
+
+def chunk_size(text: str) -> int:
+    """argparse type: rows per chunk of ``churn score``, 1 to 10,000,000."""
+    return _whole(text, 1, 10_000_000)
 
 
 class PortInUse(Exception):
@@ -750,6 +785,14 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--row", type=row_index, metavar="N", help="0-based row of the --data table to explain")
     explain.add_argument("--data", metavar="FILE", help=".csv or .parquet table that --row points into")
     explain.add_argument("--json", action="store_true", help="print one JSON document per customer")
+    score = add("score", cmd_score, "score a Parquet or CSV file of any size in chunks (the weekly call list)")
+    score.add_argument("input", help=".parquet or .csv file with the contract's columns (Churn may be left in)")
+    score.add_argument("--output", required=True, type=table_path,
+                       help="file to write the scores to: .parquet or .csv (written whole or not at all)")
+    score.add_argument("--chunk-rows", type=chunk_size, default=100_000,
+                       help="rows read, checked and scored at a time; memory grows with it (default 100000)")
+    score.add_argument("--bundle", type=folder_path, default=None,
+                       help="score with a model bundle folder (churn export) instead of the registry's champion")
 
     serve = add("serve", cmd_serve, "serve the prediction API")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")

@@ -29,6 +29,8 @@ class DataError(Exception):
 def write_whole(path: Path, write: Callable[[Path], None]) -> None:
     """Have ``write`` fill a partial file next to ``path``, then rename it: ``path`` appears whole or not at all.
 
+    Whatever ``write`` raises, the partial copy is removed and an existing ``path`` is left as it was.
+
     Raises:
         DataError: The file cannot be written (the partial copy is removed).
     """
@@ -38,21 +40,25 @@ def write_whole(path: Path, write: Callable[[Path], None]) -> None:
         write(partial)
         partial.replace(path)
     except OSError as error:
-        with contextlib.suppress(OSError):  # e.g. the folder is a file: there is no partial copy
-            partial.unlink(missing_ok=True)
+        _remove(partial)
         raise DataError(f"{path}: cannot write the file ({error.strerror or error}); "
                         "choose a path in a folder you can write to") from None
+    except BaseException:  # ``write`` refused its input, or Ctrl-C: no partial copy is left behind either
+        _remove(partial)
+        raise
+
+
+def _remove(partial: Path) -> None:
+    with contextlib.suppress(OSError):  # e.g. the folder is a file: there is no partial copy
+        partial.unlink(missing_ok=True)
 
 
 # --8<-- [start:load]
-def load_table(path: str | Path) -> pd.DataFrame:
-    """Read a customer table from ``path``: ``.csv`` or ``.parquet``, chosen by the suffix.
-
-    CSV is read with ``keep_default_na=False``: a blank or ``NA`` stays the string it is, and
-    the validator decides what it means.
+def check_table_file(path: str | Path) -> Path:
+    """Return ``path`` if it names a non-empty ``.csv`` or ``.parquet`` file; what it holds is not read.
 
     Raises:
-        DataError: The file is missing, has another suffix, cannot be parsed, is empty or has no rows.
+        DataError: The file is missing, is a folder, is empty or has another suffix.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -62,7 +68,20 @@ def load_table(path: str | Path) -> pd.DataFrame:
     _check_is_file(path, f"check the path (or create data with `churn generate --output {path}`)")
     if path.stat().st_size == 0:
         raise DataError(f"{path}: the file is empty; expected a header and at least one row")
-    frame = _read_csv(path) if suffix == ".csv" else _read_parquet(path)
+    return path
+
+
+def load_table(path: str | Path) -> pd.DataFrame:
+    """Read a customer table from ``path``: ``.csv`` or ``.parquet``, chosen by the suffix.
+
+    CSV is read with ``keep_default_na=False``: a blank or ``NA`` stays the string it is, and
+    the validator decides what it means.
+
+    Raises:
+        DataError: The file is missing, has another suffix, cannot be parsed, is empty or has no rows.
+    """
+    path = check_table_file(path)
+    frame = _read_csv(path) if path.suffix.lower() == ".csv" else _read_parquet(path)
     if frame.empty:
         raise DataError(f"{path}: the table has no rows (columns: {list(frame.columns)}); "
                         "export it again with its data")
@@ -143,7 +162,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}); "
                         "export the CSV as UTF-8") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as error:
-        raise DataError(f"{path}: not a readable CSV file ({_first_line(error)}); check the file's "
+        raise DataError(f"{path}: not a readable CSV file ({first_line(error)}); check the file's "
                         "delimiter (comma), quoting and header") from None
 
 
@@ -152,9 +171,10 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         return pd.read_parquet(path)
     except (pa.ArrowException, ValueError, OSError) as error:
         raise DataError(f"{path}: not a readable Parquet file, corrupt or in another format "
-                        f"({_first_line(error)}); write it again, e.g. with `churn generate`") from None
+                        f"({first_line(error)}); write it again, e.g. with `churn generate`") from None
 
 
-def _first_line(error: Exception) -> str:
+def first_line(error: Exception) -> str:
+    """The first line of an error's message (pyarrow's and pandas' run to many lines), or its type's name."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__

@@ -68,13 +68,19 @@ def check_records(records: Sequence[Mapping[str, Any]]) -> None:
     customerID, then the column and the rule, e.g. ``record 3 (customerID '7590-VHVEG'): MonthlyCharges:
     type ('nan' is not a number)``.
     """
-    problems = []
-    for index, record in enumerate(records):
-        fields = {key: value for key, value in record.items() if key != TARGET_COLUMN}
-        name = f"record {index} (customerID {record[ID_COLUMN]!r})" if ID_COLUMN in record else f"record {index}"
-        problems += [f"{name}: {violation}" for violation in check_record(fields, require_target=False)]
+    problems = [problem for index, record in enumerate(records) for problem in record_problems(index, record)]
     if problems:
         raise PredictionInputError("; ".join(problems))
+
+
+def record_problems(index: int, record: Mapping[str, Any]) -> list[str]:
+    """Return what is wrong with one record to score, each problem naming the record by ``index`` and customerID.
+
+    The target column is ignored. An empty list means the record may be scored.
+    """
+    fields = {key: value for key, value in record.items() if key != TARGET_COLUMN}
+    name = f"record {index} (customerID {record[ID_COLUMN]!r})" if ID_COLUMN in record else f"record {index}"
+    return [f"{name}: {violation}" for violation in check_record(fields, require_target=False)]
 
 
 # --8<-- [start:onnx_predictor]
@@ -106,6 +112,14 @@ class OnnxPredictor:
         feed |= {name: np.asarray(values, dtype=object).reshape(-1, 1) for name, values in categories.items()}
         return self._session.run(["probabilities"], feed)[0][:, 1]
 # --8<-- [end:onnx_predictor]
+
+    def predict_columns(self, numbers: Mapping[str, np.ndarray], categories: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Return P(churn) from one array per feature column: the numbers (any float dtype) and the categories.
+
+        The fast path of batch scoring ([`churn.scoring`][churn.scoring]): no DataFrame, no Python list
+        per row. The arrays must hold validated values, TotalCharges already filled.
+        """
+        return self._run(numbers, categories)
 
     def predict_frame(self, frame: pd.DataFrame) -> np.ndarray:
         """Return P(churn) for each row of a validated customer frame."""

@@ -147,11 +147,13 @@ def log_run(result: TrainResult, config: ExperimentConfig) -> RegisteredRun:
         mlflow.log_text(result.data.report.to_text(), "validation_report.txt")
         if result.explainer is not None:  # the linear model's constants for exact explanations without sklearn
             mlflow.log_text(result.explainer.to_json(), LINEAR_EXPLAINER_ARTIFACT)
-        probability = result.pipeline.predict_proba(test_features.head(50))[:, 1]
+        # MLflow's generic face of the model (pyfunc: spark_udf, mlflow models serve) answers probabilities, the
+        # two columns of predict_proba, not predict's labels at sklearn's 0.5: the decision is the threshold tag's
+        probabilities = result.pipeline.predict_proba(test_features.head(50))
         try:
             info = mlflow.sklearn.log_model(
-                result.pipeline, name="model", pip_requirements=PIP_REQUIREMENTS,
-                signature=infer_signature(test_features.head(50), probability),
+                result.pipeline, name="model", pip_requirements=PIP_REQUIREMENTS, pyfunc_predict_fn="predict_proba",
+                signature=infer_signature(test_features.head(50), probabilities),
                 input_example=test_features.head(3), registered_model_name=config.tracking.registered_model,
                 skops_trusted_types=list(ESTIMATORS[config.model.kind].skops_trusted_types) or None)
         except Exception as error:  # leaving the block with an error ends the run as FAILED

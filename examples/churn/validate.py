@@ -145,7 +145,7 @@ def validate(frame: pd.DataFrame, *, require_target: bool = True,
     frame = frame.loc[:, ~frame.columns.duplicated()].reset_index(drop=True)
     parsed, problems = {}, []
     for column in present:
-        parsed[column.name], masks = _check_column(column, frame[column.name])
+        parsed[column.name], masks = check_column(column, frame[column.name])
         problems += [(column.name, rule, mask) for rule, mask in masks.items() if mask.any()]
     bad = pd.Series(False, index=frame.index)
     for _, _, mask in problems:
@@ -206,8 +206,12 @@ def _missing(values: pd.Series) -> pd.Series:
 
 
 # --8<-- [start:rules]
-def _check_column(column: Column, values: pd.Series) -> tuple[pd.Series, dict[str, pd.Series]]:
-    """Check one column against its contract entry; return the parsed values and a mask per rule."""
+def check_column(column: Column, values: pd.Series) -> tuple[pd.Series, dict[str, pd.Series]]:
+    """Check one column against its contract entry; return the parsed values and a mask per rule.
+
+    The masks are ``True`` where a row breaks the rule. [`validate()`][churn.validate.validate] drops those
+    rows; batch scoring ([`churn.scoring`][churn.scoring]) refuses the file.
+    """
     missing = _missing(values)
     masks = {"required": missing & (not column.nullable)}
     if column.kind in ("integer", "number"):

@@ -1,4 +1,4 @@
-"""The training pipeline on Dagster: the asset graph, the contract checks, retries, failures, schedule and sensor."""
+"""The pipeline on Dagster: asset graph, contract checks, retries, failures, schedules, sensor, weekly scoring."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from churn.pipeline.assets import EXTERNAL_RETRY, PIPELINE_ASSETS  # noqa: E402
 from churn.pipeline.checks import CONTRACT_RULES, check_name  # noqa: E402
 from churn.pipeline.definitions import defs  # noqa: E402
 from churn.pipeline.resources import ChurnSettings  # noqa: E402
-from churn.pipeline.schedules import weekly_retraining  # noqa: E402
+from churn.pipeline.schedules import monthly_retraining, weekly_scoring  # noqa: E402
+from churn.pipeline.scoring_assets import weekly_scores  # noqa: E402
 from churn.pipeline.sensors import retrain_signal_sensor  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -204,10 +205,46 @@ def test_a_wrong_column_set_stops_at_validation_with_the_report(tmp_path):
     assert not (tmp_path / "mlflow.db").exists(), "nothing may even open the tracking store"
 
 
-def test_the_weekly_schedule_runs_the_training_job_on_sunday_night():
-    assert weekly_retraining.cron_schedule == "0 20 * * 0" and weekly_retraining.execution_timezone == "UTC"
-    job = defs.resolve_job_def(weekly_retraining.job_name)
+def test_training_is_monthly_after_the_labels_and_scoring_weekly_before_monday():
+    assert monthly_retraining.cron_schedule == "0 20 1 * *" and monthly_retraining.execution_timezone == "UTC"
+    job = defs.resolve_job_def(monthly_retraining.job_name)
     assert {key.to_user_string() for key in job.asset_layer.selected_asset_keys} == set(ORDER)
+    assert weekly_scoring.cron_schedule == "0 2 * * 1" and weekly_scoring.execution_timezone == "UTC"
+    job = defs.resolve_job_def(weekly_scoring.job_name)
+    assert {key.to_user_string() for key in job.asset_layer.selected_asset_keys} == {"weekly_scores"}
+
+
+def test_the_weekly_job_scores_the_snapshot_with_the_champion(first_run, store, tmp_path):
+    settings, _ = first_run
+    snapshot = tmp_path / "snapshot.parquet"
+    generate_customers(120, seed=4).drop(columns=["Churn"]).to_parquet(snapshot, index=False)
+    output = tmp_path / "scores" / "scores.parquet"
+    scoring = ChurnSettings(config_path=settings.config_path, tracking_uri=settings.tracking_uri,
+                            scoring_input=str(snapshot), scoring_output=str(output))
+    result = dg.materialize([weekly_scores], resources={"settings": scoring})
+    assert result.success
+    import pandas as pd
+
+    scores = pd.read_parquet(output)
+    assert len(scores) == 120 and set(scores["scoring_run_id"]) == {result.run_id}
+    metadata = result.asset_materializations_for_node("weekly_scores")[0].metadata
+    assert metadata["rows"].value == 120 and metadata["call_list"].value == int(scores["churn"].sum())
+
+
+def test_the_weekly_job_without_a_snapshot_or_with_a_bad_one_fails_saying_why(first_run, tmp_path):
+    settings, _ = first_run
+    result = dg.materialize([weekly_scores], resources={"settings": settings}, raise_on_error=False)
+    failure = next(event for event in result.all_events if event.is_step_failure)
+    assert "set CHURN_SCORING_INPUT" in failure.step_failure_data.user_failure_data.description
+    broken = tmp_path / "snapshot.csv"
+    write = generate_customers(30, seed=4).drop(columns=["Contract"])
+    write.to_csv(broken, index=False)
+    scoring = ChurnSettings(config_path=settings.config_path, tracking_uri=settings.tracking_uri,
+                            scoring_input=str(broken), scoring_output=str(tmp_path / "s.csv"))
+    result = dg.materialize([weekly_scores], resources={"settings": scoring}, raise_on_error=False)
+    failure = next(event for event in result.all_events if event.is_step_failure)
+    assert "missing column 'Contract'" in failure.step_failure_data.user_failure_data.description
+    assert not (tmp_path / "s.csv").exists()
 
 
 def test_the_sensor_fires_once_per_signal(tmp_path):

@@ -1,10 +1,14 @@
-"""The one job the schedule and the sensor start: every training asset and its checks."""
+"""The two jobs: training (every training asset and its checks) and the weekly scoring of the call list."""
 
 from __future__ import annotations
 
 import dagster as dg
 
 from churn.pipeline.assets import GROUP
+from churn.pipeline.scoring_assets import SCORING_GROUP
 
 training_job = dg.define_asset_job("churn_training", selection=dg.AssetSelection.groups(GROUP),
                                    description="ingest, validate, train, evaluate, register, gate")
+
+scoring_job = dg.define_asset_job("churn_scoring", selection=dg.AssetSelection.groups(SCORING_GROUP),
+                                  description="score the latest snapshot with the champion: Monday's call list")

@@ -5,7 +5,9 @@ own (a temporary tracking store, 2,000 generated rows). By default the settings 
 environment, as ``dagster dev`` sees it: ``CHURN_CONFIG`` (an experiment YAML; default: the built-in
 defaults, the same as ``configs/default.yaml``), ``CHURN_DATA`` (a CSV or Parquet file; default:
 generated customers as configured), ``CHURN_TRACKING_URI`` (default: the config's,
-``sqlite:///mlflow.db``) and ``CHURN_RETRAIN_SIGNAL`` (the file the retraining sensor reads).
+``sqlite:///mlflow.db``), ``CHURN_RETRAIN_SIGNAL`` (the file the retraining sensor reads), and for the
+weekly scoring job ``CHURN_SCORING_INPUT`` (the latest snapshot of active customers, a CSV or Parquet
+file; required by that job) and ``CHURN_SCORING_OUTPUT`` (default ``scores/scores.parquet``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from churn.config import ExperimentConfig, load_config
 from churn.monitoring.trigger import DEFAULT_SIGNAL, SIGNAL_ENV
 
 DEFAULT_RETRAIN_SIGNAL = DEFAULT_SIGNAL  # the file `churn retrain-check` writes
+DEFAULT_SCORING_OUTPUT = "scores/scores.parquet"
 
 
 # --8<-- [start:settings]
@@ -28,6 +31,8 @@ class ChurnSettings(dg.ConfigurableResource):
     data_path: str | None = None
     tracking_uri: str | None = None
     retrain_signal: str = DEFAULT_RETRAIN_SIGNAL
+    scoring_input: str | None = None
+    scoring_output: str = DEFAULT_SCORING_OUTPUT
 
     def experiment(self) -> ExperimentConfig:
         """Load the experiment configuration, with the tracking URI replaced when one is set here."""
@@ -44,4 +49,6 @@ def settings_from_environment() -> ChurnSettings:
     return ChurnSettings(config_path=os.environ.get("CHURN_CONFIG") or None,
                          data_path=os.environ.get("CHURN_DATA") or None,
                          tracking_uri=os.environ.get("CHURN_TRACKING_URI") or None,
-                         retrain_signal=os.environ.get(SIGNAL_ENV) or DEFAULT_RETRAIN_SIGNAL)
+                         retrain_signal=os.environ.get(SIGNAL_ENV) or DEFAULT_RETRAIN_SIGNAL,
+                         scoring_input=os.environ.get("CHURN_SCORING_INPUT") or None,
+                         scoring_output=os.environ.get("CHURN_SCORING_OUTPUT") or DEFAULT_SCORING_OUTPUT)
