@@ -16,7 +16,7 @@ from churn.config import load_config
 from churn.generate import Quality, generate_customers, write_table
 from churn.model_bundle import export_champion
 from churn.predict import load_champion, predict
-from churn.registry import promote
+from churn.governance.approvals import Approval, promote
 from churn.scoring import OUTPUT_COLUMNS, score_file
 from churn.tracking import log_run
 from churn.train import load_training_data, train
@@ -32,7 +32,7 @@ def champion(tmp_path_factory) -> tuple[str, str]:
     config = load_config(None, data={"generated_rows": 2000}, tracking={"uri": tracking_uri})
     data = load_training_data(config)
     log_run(train(config, data), config)
-    assert promote(config, data.test).promoted
+    assert promote(config, data.test, Approval("ana", "first model, meets the gate")).promoted
     export_champion(folder / "bundle", tracking_uri)
     return tracking_uri, str(folder / "bundle")
 

@@ -14,7 +14,7 @@ import pytest
 from churn.config import load_config
 from churn.generate import Quality, generate_customers, write_table
 from churn.predict import SklearnPredictor, load_champion
-from churn.registry import promote
+from churn.governance.approvals import Approval, promote
 from churn.scoring import score_file
 from churn.tracking import log_run
 from churn.train import load_training_data, train
@@ -38,7 +38,7 @@ def scored(tmp_path_factory):
     config = load_config(None, data={"generated_rows": 2000}, tracking={"uri": tracking_uri})
     data = load_training_data(config)
     log_run(train(config, data), config)
-    assert promote(config, data.test).promoted
+    assert promote(config, data.test, Approval("ana", "first model, meets the gate")).promoted
     customers = generate_customers(ROWS, seed=8, quality=Quality(blank_total_charges_share=0.05))
     source = write_table(customers, folder / "customers.csv")
     onnx = load_champion(tracking_uri)
