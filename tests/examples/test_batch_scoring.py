@@ -14,9 +14,9 @@ import pytest
 from churn.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, EXIT_REGISTRY, main
 from churn.config import load_config
 from churn.generate import Quality, generate_customers, write_table
+from churn.governance.approvals import Approval, promote
 from churn.model_bundle import export_champion
 from churn.predict import load_champion, predict
-from churn.governance.approvals import Approval, promote
 from churn.scoring import OUTPUT_COLUMNS, score_file
 from churn.tracking import log_run
 from churn.train import load_training_data, train

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from churn.config import load_config
 from churn.generate import Quality, generate_customers, write_table
-from churn.predict import SklearnPredictor, load_champion
 from churn.governance.approvals import Approval, promote
+from churn.predict import SklearnPredictor, load_champion
 from churn.scoring import score_file
 from churn.tracking import log_run
 from churn.train import load_training_data, train
