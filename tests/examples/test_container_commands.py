@@ -150,7 +150,8 @@ def test_registry_target_reaches_the_registry_with_only_the_locked_requirements(
     finally:
         process.terminate()
         process.wait(timeout=30)
-    assert "LookupError" in answer["status"] and "127.0.0.1:9" in answer["status"], f"{name}: {answer['status']}"
+    status = answer["status"]
+    assert "TrackingUnreachable" in status and "127.0.0.1:9" in status, f"{name}: {status}"
 
 
 def test_the_guard_refuses_a_command_that_needs_the_training_stack(tmp_path):

@@ -7,9 +7,11 @@ and that rule. Skipped, with the reason, where kubectl is missing.
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -212,11 +214,36 @@ def test_api_key_comes_from_the_documented_secret(rendered, overlay):
         reference = key["valueFrom"]["secretKeyRef"]
         assert (reference["name"], reference["key"]) == ("churn-api-key", "CHURN_API_KEY")
     readme = " ".join(README.read_text(encoding="utf-8").replace("\\\n", " ").split())
-    assert "kubectl -n churn-staging create secret generic churn-api-key --from-literal=CHURN_API_KEY=" in readme
+    assert "kubectl apply -k deploy/k8s/secrets --namespace churn-staging" in readme
+
+
+@needs_kubectl
+def test_the_secret_is_generated_from_a_git_ignored_file(tmp_path):
+    secrets = K8S / "secrets"
+    example = (secrets / "api-key.env.example").read_text(encoding="utf-8")
+    (line,) = [line for line in example.splitlines() if line.startswith("CHURN_API_KEY=")]
+    assert line.split("=", 1)[1].startswith("replace-me")  # a placeholder, never a key
+    assert "examples/deploy/k8s/secrets/api-key.env" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    copy = shutil.copytree(secrets, tmp_path / "secrets")
+    (copy / "api-key.env").write_text("CHURN_API_KEY=0123abcd\n", encoding="utf-8")
+    result = subprocess.run(["kubectl", "kustomize", str(copy)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    (secret,) = yaml.safe_load_all(result.stdout)
+    # The exact name and key the Deployments read (no hash suffix: they live in another kustomization).
+    assert (secret["kind"], secret["metadata"]["name"], list(secret["data"])) == ("Secret", "churn-api-key",
+                                                                                   ["CHURN_API_KEY"])
+    assert base64.b64decode(secret["data"]["CHURN_API_KEY"]) == b"0123abcd"
 
 
 def test_the_tree_commits_no_secret_value():
     assert checks.check_tree() == []
+
+
+def test_the_key_file_is_where_the_key_belongs(tmp_path):
+    root = shutil.copytree(K8S / "secrets", tmp_path / "k8s" / "secrets").parent
+    (root / "secrets" / "api-key.env").write_text("CHURN_API_KEY=0123abcd\n", encoding="utf-8")
+    (root / "stray.env").write_text("CHURN_API_KEY=0123abcd\n", encoding="utf-8")
+    assert [problem.source for problem in checks.check_tree(root)] == ["k8s/stray.env:1"]
 
 
 @needs_kubectl
@@ -375,8 +402,8 @@ def test_a_key_file_or_generator_literal_is_found_in_the_tree(tmp_path):
         "secretGenerator:\n  - name: churn-api-key\n    literals: [CHURN_API_KEY=hunter2]\n", encoding="utf-8")
     messages = [str(problem) for problem in checks.check_tree(root)]
     assert messages == [
-        "k8s/base/api-key.env:1: CHURN_API_KEY: no committed secret values: remove the key from the file; create "
-        "the Secret with kubectl instead",
+        "k8s/base/api-key.env:1: CHURN_API_KEY: no committed secret values: remove the key from the file; put it "
+        "in deploy/k8s/secrets/api-key.env (git-ignored)",
         "k8s/base/kustomization.yaml: secretGenerator/churn-api-key: no committed secret values: literals put the "
         "value in the repository: read an untracked file or create the Secret with kubectl",
     ]
@@ -449,14 +476,7 @@ def test_dagster_deployment_passes_every_check():
     assert [str(problem) for problem in checks.check_dagster()] == []
 
 
-def pipeline_present() -> bool:
-    """Whether the Dagster pipeline package (written separately) is in this tree."""
-    return importlib.util.find_spec("churn.pipeline") is not None
-
-
-def test_dagster_module_is_the_pipelines_when_the_pipeline_is_present():
-    if not pipeline_present():
-        pytest.skip("the Dagster pipeline (churn.pipeline) is not in this tree yet")
+def test_dagster_module_is_the_pipelines():
     assert importlib.util.find_spec(checks.DAGSTER_MODULE) is not None
 
 
@@ -468,9 +488,8 @@ def test_dagster_configmap_holds_variables_the_pipeline_reads(tmp_path):
                                      "labels": {"app.kubernetes.io/part-of": "churn",
                                                 "app.kubernetes.io/component": "training-pipeline"}}
     assert set(configmap["data"]) <= {"CHURN_CONFIG", "CHURN_DATA", "CHURN_TRACKING_URI", "CHURN_RETRAIN_SIGNAL"}
-    if pipeline_present():
-        source = Path(importlib.util.find_spec("churn.pipeline.resources").origin).read_text(encoding="utf-8")
-        assert all(f'"{name}"' in source for name in configmap["data"])
+    source = Path(importlib.util.find_spec("churn.pipeline.resources").origin).read_text(encoding="utf-8")
+    assert all(f'"{name}"' in source for name in configmap["data"])
 
 
 DAGSTER_BROKEN = {

@@ -72,8 +72,6 @@ def test_a_table_with_a_wrong_column_set_stops_at_validation(tracking_uri, tmp_p
 def test_the_churn_pipeline_command(tmp_path, capsys):
     from churn import cli
 
-    if not hasattr(cli, "cmd_pipeline"):
-        pytest.skip("churn/cli.py has no `churn pipeline` subcommand (cmd_pipeline) yet")
     path = tmp_path / "customers.csv"
     generate_customers(2000, seed=5).to_csv(path, index=False)
     code = cli.main(["pipeline", "--data", str(path), "--tracking-uri", f"sqlite:///{tmp_path / 'mlflow.db'}"])

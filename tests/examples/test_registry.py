@@ -216,3 +216,20 @@ def test_promote_in_a_new_process_uses_the_configured_store(tmp_path):
     assert not (work / "mlflow.db").exists() and not (work / "mlruns").exists(), "nothing is left in the cwd"
     assert (tmp_path / "mlruns").is_dir()
     assert not (tmp_path / "decoy.db").exists()
+
+
+def test_the_champion_moves_only_with_an_approval_and_only_from_the_gated_state(tracking_uri):
+    from churn.registry import move_champion, run_gate
+
+    config = config_for(tracking_uri, "guarded")
+    data, first = train_and_log(config)
+    result = run_gate(config, data.test)
+    assert result.passed
+    with pytest.raises(RegistryError, match="needs a passed gate and an approval"):
+        move_champion(config, result, {"approval_reason": "no approver named"})
+    assert CHAMPION not in aliases(config), "a refused move leaves the registry as it was"
+
+    promote(config, data.test, APPROVAL)  # champion moves after `result` was computed
+    with pytest.raises(RegistryError, match="moved while the gate ran"):
+        move_champion(config, result, {"approved_by": "test"})
+    assert aliases(config)[CHAMPION] == first.version
