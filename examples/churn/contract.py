@@ -148,11 +148,42 @@ def check_value(column: Column, value: Any) -> Violation | None:
     return _check_number(column, value)
 
 
+class NumberTextError(ValueError):
+    """Text that Python's ``float()`` reads but the contract does not: its message says why."""
+
+
+def parse_number(value: Any) -> float:
+    """Read one number as the contract does: a Python number as it is, text only in ASCII digits without ``_``.
+
+    ``float()`` alone is too lenient for data: it reads ``"1_0"`` as 10 (the digit separators of
+    Python source, PEP 515) and any Unicode decimal digit, so Arabic-Indic ten (U+0661 U+0660) and a
+    fullwidth one (U+FF11) would pass as 10 and 1. No export writes numbers that way, and pandas, which
+    [`churn.validate`][churn.validate] parses whole columns with, reads neither. ``nan`` and ``inf``
+    are read as such; [`number_rules()`][churn.contract.number_rules] refuses them.
+
+    Raises:
+        NumberTextError: The text holds ``_`` or a character that is not ASCII (a ``ValueError``).
+        ValueError: The text is not a number at all.
+        TypeError: The value is neither a number nor text (a list, None).
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if "_" in text:
+            raise NumberTextError(f"{value!r} is not a number: '_' digit separators are not allowed")
+        if not text.isascii():
+            hint = "write it with the ASCII digits 0-9" if any(char.isdigit() for char in text) else "not ASCII"
+            raise NumberTextError(f"{value!r} is not a number: {hint}")
+        return float(text)
+    return float(value)
+
+
 def _check_number(column: Column, value: Any) -> Violation | None:
     try:
-        number = float(value)
+        number = parse_number(value)
     except OverflowError:  # an integer too large for a float, e.g. 10**400: a number, far out of range
         number = math.inf if value > 0 else -math.inf
+    except NumberTextError as error:
+        return Violation(column.name, "type", str(error))
     except (TypeError, ValueError):
         return Violation(column.name, "type", f"{value!r} is not a number")
     broken = number_rules(column, number)
