@@ -204,6 +204,35 @@ def _shown(value: Any, limit: int = 30) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
+# --8<-- [start:total_charges]
+def parse_total_charges(total: ArrayLike, tenure: ArrayLike, monthly: ArrayLike, *,
+                        decimals: int | None = None) -> np.ndarray:
+    """TotalCharges as float64, a blank filled by the contract's rule: 0 in the first month, else tenure x monthly.
+
+    The one place the rule lives: validation ([`churn.validate`][churn.validate]), ``churn predict`` and
+    the service ([`churn.predict`][churn.predict]), batch scoring ([`churn.scoring`][churn.scoring]) and
+    the drift windows call it. A blank is ``None``, NaN or blank text; other text is read with
+    [`parse_number()`][churn.contract.parse_number]. Check the values against the contract first:
+    a value that is not a number raises here.
+
+    Args:
+        total: The TotalCharges values: numbers (NaN for blank) or raw values (text, ``None``).
+        tenure: Months as a customer, one per value, already valid numbers.
+        monthly: MonthlyCharges, one per value, already valid numbers.
+        decimals: Round the estimate ``tenure * monthly`` to this many decimals; validation rounds to
+            cents (2), as a stored bill is, and scoring keeps the product as it is (``None``).
+    """
+    tenure, monthly = np.asarray(tenure, dtype="float64"), np.asarray(monthly, dtype="float64")
+    values = np.asarray(total)
+    if values.dtype.kind not in "fiu":  # text, None or a mix: read one by one
+        values = np.array([math.nan if _is_missing(value) else parse_number(value) for value in values.tolist()],
+                          dtype="float64")
+    values = values.astype("float64")
+    estimate = tenure * monthly if decimals is None else np.round(tenure * monthly, decimals)
+    return np.where(np.isnan(values), np.where(tenure == 0, 0.0, estimate), values)
+# --8<-- [end:total_charges]
+
+
 # --8<-- [start:number_rules]
 def number_rules(column: Column, numbers: ArrayLike) -> dict[str, np.ndarray]:
     """Return which parsed numbers break the rules of a numeric column: a mask for ``"type"`` and one for ``"range"``.

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from pydantic_core import from_json
 
-from churn.contract import ID_COLUMN, TARGET_COLUMN, feature_columns, get_column
+from churn.contract import ID_COLUMN, TARGET_COLUMN, feature_columns, get_column, parse_number, parse_total_charges
 from churn.features import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS, feature_frame
 from churn.ingest import DataError, load_table
 from churn.monitoring.drift import SCORE_COLUMN
@@ -140,7 +140,7 @@ def _not_a_number(value: Any) -> bool:
 
 def _is_number(text: str) -> bool:
     try:
-        float(text)
+        parse_number(text)  # the contract's reading: no '1_0', no non-ASCII digits
     except ValueError:
         return False
     return True
@@ -160,7 +160,7 @@ def _numbers(frame: pd.DataFrame, name: str, where: Callable[[int], str], low: f
     if name == "TotalCharges":
         tenure, monthly = (pd.to_numeric(frame[column].reset_index(drop=True), errors="coerce")
                            for column in ("tenure", "MonthlyCharges"))
-        numbers = numbers.mask(blank, np.where(tenure == 0, 0.0, tenure * monthly))
+        numbers = pd.Series(parse_total_charges(numbers, tenure, monthly), index=numbers.index)
     elif blank.any():
         raise DataError(f"{where(_first(blank))}: column {name!r} has a missing value; every row needs one")
     outside = ~np.isfinite(numbers) | (numbers < low) | (numbers > high)
