@@ -240,7 +240,8 @@ def _log_with(tmp_path: Path, change) -> Path:
 @pytest.mark.parametrize(("change", "message"), [
     (lambda records: [record.pop("tenure") for record in records], "column 'tenure' is missing"),
     (lambda records: records[3].update(tenur=5), "unknown column 'tenur'"),
-    (lambda records: records[7].update(tenure="twelve"), "log.jsonl:8: column 'tenure' holds 'twelve', not a number"),
+    (lambda records: records[7].update(tenure="twelve"),
+     "log.jsonl: line 8: column 'tenure' holds 'twelve', not a number"),
     (lambda records: records[5].update(Contract=12), "column 'Contract' holds 12, not text"),
     (lambda records: records[2].update(MonthlyCharges=None), "column 'MonthlyCharges' has a missing value"),
 ])
@@ -254,12 +255,12 @@ def test_a_bad_line_is_named_by_file_and_line(tmp_path):
     write_log(path, customer_records(3, 1))
     with path.open("a") as file:
         file.write('{"time": "2026-05-04T10:00:00+00:00", "input": {}}\n{"broken\n')
-    with pytest.raises(DataError, match=re.escape(f"{path}:4: not a prediction record")):
+    with pytest.raises(DataError, match=re.escape(f"{path}: line 4: not a prediction record")):
         read_prediction_log(path)
 
 
 @pytest.mark.parametrize(("setup", "message"), [
-    (lambda path: None, "no prediction log there"),
+    (lambda path: None, "no prediction log (no such file, and no rotated files next to it)"),
     (lambda path: path.write_text(""), "no predictions in 1 file(s)"),
 ])
 def test_no_log_or_an_empty_log_is_refused(tmp_path, setup, message):
