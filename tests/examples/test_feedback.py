@@ -271,7 +271,7 @@ BAD_INPUT = [
     ("ok.csv", None, GOOD_LOG.replace(b'"churn_probability":0.5', b'"churn_probability":1.5'),
      "prediction_log.jsonl: line 1: output.churn_probability 1.5 is not a probability"),
     ("ok.csv", None, b"", "prediction_log.jsonl: the prediction log holds no prediction"),
-    ("ok.csv", None, None, "prediction_log.jsonl: no prediction log (no such file"),
+    ("ok.csv", None, None, "prediction_log.jsonl: no prediction log there (no such file"),
 ]
 
 

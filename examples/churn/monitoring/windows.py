@@ -273,7 +273,7 @@ def prediction_log_files(path: str | Path) -> list[Path]:
         raise DataError(f"{path}: is a folder; give the live log file, e.g. {path / 'prediction_log.jsonl'}")
     files = log_files(path)
     if not files:
-        raise DataError(f"{path}: no prediction log (no such file, and no rotated files next to it); "
+        raise DataError(f"{path}: no prediction log there (no such file, and no rotated files next to it); "
                         "`churn serve` writes it (CHURN_PREDICTION_LOG): pass its path with --log")
     return files
 
