@@ -63,3 +63,16 @@ def test_validation_predict_and_batch_scoring_fill_the_same_values(tmp_path, suf
     clean, report = validate(frame)
     assert report.ok and len(clean) == len(frame)
     np.testing.assert_array_equal(clean["TotalCharges"].to_numpy(), np.where(blank, predicted.round(2), predicted))
+
+
+def test_the_drift_window_fills_blanks_and_refuses_text_that_is_no_number():
+    from churn.ingest import DataError
+    from churn.monitoring.windows import model_inputs
+
+    frame = generate_customers(20, seed=1).astype({"TotalCharges": object})
+    frame.loc[2, ["tenure", "TotalCharges"]] = [0, " "]
+    assert model_inputs(frame, "w.csv").loc[2, "TotalCharges"] == 0.0
+    for text in ("nan", "1_0"):
+        frame.loc[3, "TotalCharges"] = text
+        with pytest.raises(DataError, match=f"w.csv, data row 4: column 'TotalCharges' holds '{text}', not a"):
+            model_inputs(frame, "w.csv")

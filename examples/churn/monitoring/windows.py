@@ -160,7 +160,7 @@ def _numbers(frame: pd.DataFrame, name: str, where: Callable[[int], str], low: f
     if name == "TotalCharges":
         tenure, monthly = (pd.to_numeric(frame[column].reset_index(drop=True), errors="coerce")
                            for column in ("tenure", "MonthlyCharges"))
-        numbers = pd.Series(parse_total_charges(numbers, tenure, monthly), index=numbers.index)
+        numbers = numbers.mask(blank, pd.Series(parse_total_charges(numbers, tenure, monthly), index=numbers.index))
     elif blank.any():
         raise DataError(f"{where(_first(blank))}: column {name!r} has a missing value; every row needs one")
     outside = ~np.isfinite(numbers) | (numbers < low) | (numbers > high)
