@@ -539,7 +539,7 @@ def test_the_model_version_served_is_an_info_gauge(tmp_path, predictor):
     with TestClient(app) as client:
         wait_ready(client)
         version = client.get("/ready").json()["model_version"]
-        assert metric(client, f'churn_model_info{{version="{version}",alias="custom"}}') == 1
+        assert metric(client, f'churn_model_info{{alias="custom",version="{version}"}}') == 1
         assert client.get("/metrics/").text.count("churn_model_info{") == 1, "one series: the model served"
     families = [family for family in app.state.service.metrics.registry.collect() if family.name == "churn_model_info"]
     assert families and families[0].samples == [], "shut down: no model served, no series"
