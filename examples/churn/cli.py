@@ -249,8 +249,9 @@ def cmd_retrain_confirm(args: argparse.Namespace) -> int:
     from churn.monitoring.trigger import confirm, default_signal_path
 
     path = args.signal or default_signal_path()
-    signal = confirm(args.by, args.reason, path)
+    signal = confirm(args.by, args.reason, path, audit_log=args.audit_log)
     print(f"confirmed by {signal['confirmed_by']}: {signal['reason']}\n"
+          f"recorded in the audit log {_audit_path(args)} (entry {signal['confirmation_audit_seq']})\n"
           f"wrote {path}; the retraining sensor starts the training job")
     return EXIT_OK
 
@@ -280,6 +281,18 @@ def text(value: str) -> str:
     if not value.strip():
         raise argparse.ArgumentTypeError("must not be blank")
     return value.strip()
+
+
+def reason_text(value: str) -> str:
+    """argparse type: a reason for the audit log, not blank and naming no customer."""
+    from churn.monitoring.trigger import check_reason
+
+    value = text(value)
+    try:
+        check_reason(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return value
 # --- end of feedback and retraining ---
 # --8<-- [start:governance]
 def _audit_path(args: argparse.Namespace) -> Path:
@@ -832,9 +845,11 @@ def build_parser() -> argparse.ArgumentParser:
     confirm = add("retrain-confirm", cmd_retrain_confirm, "a person confirms a retraining signal that waits for one",
                   config=False)
     confirm.add_argument("--by", required=True, type=text, help="who confirms (recorded in the signal)")
-    confirm.add_argument("--reason", required=True, type=text, help="why: what the data check found")
+    confirm.add_argument("--reason", required=True, type=reason_text,
+                         help="why: what the data check found (recorded in the audit log: no customer IDs)")
     confirm.add_argument("--signal", default=None, help="signal file (default: $CHURN_RETRAIN_SIGNAL, else "
                          "monitoring/retrain_signal.json)")
+    _audit_log_argument(confirm)
     # the monitoring exporter (its defaults are churn.monitoring.exporter.DEFAULT_*)
     exporter = add("monitor-exporter", cmd_monitor_exporter, "serve drift.json and performance.json as Prometheus "
                    "metrics (read at every scrape)", config=False)

@@ -148,11 +148,42 @@ def check_value(column: Column, value: Any) -> Violation | None:
     return _check_number(column, value)
 
 
+class NumberTextError(ValueError):
+    """Text that Python's ``float()`` reads but the contract does not: its message says why."""
+
+
+def parse_number(value: Any) -> float:
+    """Read one number as the contract does: a Python number as it is, text only in ASCII digits without ``_``.
+
+    ``float()`` alone is too lenient for data: it reads ``"1_0"`` as 10 (the digit separators of
+    Python source, PEP 515) and any Unicode decimal digit, so Arabic-Indic ten (U+0661 U+0660) and a
+    fullwidth one (U+FF11) would pass as 10 and 1. No export writes numbers that way, and pandas, which
+    [`churn.validate`][churn.validate] parses whole columns with, reads neither. ``nan`` and ``inf``
+    are read as such; [`number_rules()`][churn.contract.number_rules] refuses them.
+
+    Raises:
+        NumberTextError: The text holds ``_`` or a character that is not ASCII (a ``ValueError``).
+        ValueError: The text is not a number at all.
+        TypeError: The value is neither a number nor text (a list, None).
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if "_" in text:
+            raise NumberTextError(f"{value!r} is not a number: '_' digit separators are not allowed")
+        if not text.isascii():
+            hint = "write it with the ASCII digits 0-9" if any(char.isdigit() for char in text) else "not ASCII"
+            raise NumberTextError(f"{value!r} is not a number: {hint}")
+        return float(text)
+    return float(value)
+
+
 def _check_number(column: Column, value: Any) -> Violation | None:
     try:
-        number = float(value)
+        number = parse_number(value)
     except OverflowError:  # an integer too large for a float, e.g. 10**400: a number, far out of range
         number = math.inf if value > 0 else -math.inf
+    except NumberTextError as error:
+        return Violation(column.name, "type", str(error))
     except (TypeError, ValueError):
         return Violation(column.name, "type", f"{value!r} is not a number")
     broken = number_rules(column, number)
@@ -171,6 +202,35 @@ def _check_number(column: Column, value: Any) -> Violation | None:
 def _shown(value: Any, limit: int = 30) -> str:
     text = repr(value)
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+# --8<-- [start:total_charges]
+def parse_total_charges(total: ArrayLike, tenure: ArrayLike, monthly: ArrayLike, *,
+                        decimals: int | None = None) -> np.ndarray:
+    """TotalCharges as float64, a blank filled by the contract's rule: 0 in the first month, else tenure x monthly.
+
+    The one place the rule lives: validation ([`churn.validate`][churn.validate]), ``churn predict`` and
+    the service ([`churn.predict`][churn.predict]), batch scoring ([`churn.scoring`][churn.scoring]) and
+    the drift windows call it. A blank is ``None``, NaN or blank text; other text is read with
+    [`parse_number()`][churn.contract.parse_number]. Check the values against the contract first:
+    a value that is not a number raises here.
+
+    Args:
+        total: The TotalCharges values: numbers (NaN for blank) or raw values (text, ``None``).
+        tenure: Months as a customer, one per value, already valid numbers.
+        monthly: MonthlyCharges, one per value, already valid numbers.
+        decimals: Round the estimate ``tenure * monthly`` to this many decimals; validation rounds to
+            cents (2), as a stored bill is, and scoring keeps the product as it is (``None``).
+    """
+    tenure, monthly = np.asarray(tenure, dtype="float64"), np.asarray(monthly, dtype="float64")
+    values = np.asarray(total)
+    if values.dtype.kind not in "fiu":  # text, None or a mix: read one by one
+        values = np.array([math.nan if _is_missing(value) else parse_number(value) for value in values.tolist()],
+                          dtype="float64")
+    values = values.astype("float64")
+    estimate = tenure * monthly if decimals is None else np.round(tenure * monthly, decimals)
+    return np.where(np.isnan(values), np.where(tenure == 0, 0.0, estimate), values)
+# --8<-- [end:total_charges]
 
 
 # --8<-- [start:number_rules]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import pandas as pd
 
-from churn.contract import ID_COLUMN, TARGET_COLUMN, check_record
+from churn.contract import ID_COLUMN, TARGET_COLUMN, check_record, parse_number, parse_total_charges
 from churn.features import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS, feature_frame
 
 if TYPE_CHECKING:
@@ -53,12 +53,18 @@ class Predictor(Protocol):
 
 
 def total_charges(record: Mapping[str, Any]) -> float:
-    """TotalCharges with the validation rules for blanks: 0 in the first month, else tenure x monthly."""
-    value = record.get("TotalCharges")
-    missing = value is None or (isinstance(value, str) and not value.strip())
-    if missing or (isinstance(value, float) and value != value):
-        return 0.0 if float(record["tenure"]) == 0 else float(record["tenure"]) * float(record["MonthlyCharges"])
-    return float(value)
+    """TotalCharges of one checked record, a blank filled: 0 in the first month, else tenure x monthly.
+
+    One record's form of [`churn.contract.parse_total_charges()`][churn.contract.parse_total_charges].
+    """
+    return float(total_charges_of([record])[0])
+
+
+def total_charges_of(records: Sequence[Mapping[str, Any]]) -> np.ndarray:
+    """TotalCharges of checked records, blanks filled by the contract's rule (a missing key is a blank)."""
+    return parse_total_charges([record.get("TotalCharges") for record in records],
+                               [parse_number(record["tenure"]) for record in records],
+                               [parse_number(record["MonthlyCharges"]) for record in records])
 
 
 def check_records(records: Sequence[Mapping[str, Any]]) -> None:
@@ -131,7 +137,8 @@ class OnnxPredictor:
         """Return one prediction per raw customer record (already type-checked), in order."""
         numbers = {name: [float(record[name]) for record in records]
                    for name in NUMERIC_COLUMNS if name != "TotalCharges"}
-        numbers["TotalCharges"] = [total_charges(record) for record in records]
+        numbers["TotalCharges"] = parse_total_charges([record.get("TotalCharges") for record in records],
+                                                      numbers["tenure"], numbers["MonthlyCharges"]).tolist()
         categories = {name: [str(record[name]) for record in records] for name in CATEGORICAL_COLUMNS}
         probabilities = self._run(numbers, categories)
         return [Prediction(str(record.get(ID_COLUMN, "")), float(p), bool(p >= self.threshold), self.model_version)
@@ -152,7 +159,8 @@ class SklearnPredictor:
 
     def predict_records(self, records: Sequence[Mapping[str, Any]]) -> list[Prediction]:
         """Return one prediction per raw customer record, in order."""
-        frame = pd.DataFrame([{**record, "TotalCharges": total_charges(record)} for record in records])
+        totals = total_charges_of(records)
+        frame = pd.DataFrame([{**record, "TotalCharges": total} for record, total in zip(records, totals, strict=True)])
         probabilities = self.predict_frame(frame)
         return [Prediction(str(record.get(ID_COLUMN, "")), float(p), bool(p >= self.threshold), self.model_version)
                 for record, p in zip(records, probabilities, strict=True)]

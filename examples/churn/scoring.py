@@ -20,7 +20,8 @@ The rules, the same as ``churn predict``'s (one contract for every way of scorin
   5.3): fix the source, or clean it with ``churn validate`` first. There is no rejects file.
 - A missing contract column, or a column the contract does not have, refuses the file too (exit 1),
   before any row is read. ``Churn`` may be present and is ignored.
-- A blank TotalCharges is filled as ``churn predict`` fills it: 0 in the first month, else
+- A blank TotalCharges is filled as ``churn predict`` fills it, by one function
+  ([`parse_total_charges()`][churn.contract.parse_total_charges]): 0 in the first month, else
   tenure x MonthlyCharges.
 - A missing, empty or unreadable file is a [`DataError`][churn.ingest.DataError] (exit 2).
 
@@ -44,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from churn.contract import CUSTOMER_CONTRACT, ID_COLUMN, TARGET_COLUMN
+from churn.contract import CUSTOMER_CONTRACT, ID_COLUMN, TARGET_COLUMN, parse_total_charges
 from churn.features import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS
 from churn.ingest import SUPPORTED_SUFFIXES, DataError, check_table_file, first_line, write_whole
 from churn.predict import OnnxPredictor, PredictionInputError, record_problems
@@ -255,8 +256,8 @@ def _checked(chunk: pa.Table) -> tuple[dict[str, np.ndarray], dict[str, np.ndarr
         inputs[column.name] = parsed if codes is None else parsed[codes]
         broken |= bad if codes is None else bad[codes]
     numbers = {name: inputs[name] for name in NUMERIC_COLUMNS}
-    blank = np.isnan(numbers["TotalCharges"])  # the one nullable column; churn.predict.total_charges's rule
-    numbers["TotalCharges"] = np.where(blank, numbers["tenure"] * numbers["MonthlyCharges"], numbers["TotalCharges"])
+    # the one nullable column, blanks NaN here: filled by the contract's rule, as churn predict fills them
+    numbers["TotalCharges"] = parse_total_charges(numbers["TotalCharges"], numbers["tenure"], numbers["MonthlyCharges"])
     return numbers, {name: inputs[name] for name in CATEGORICAL_COLUMNS}, broken
 
 

@@ -37,7 +37,15 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
-from churn.contract import CUSTOMER_CONTRACT, CUSTOMER_ID_PATTERN, ID_COLUMN, TARGET_COLUMN, Column, number_rules
+from churn.contract import (
+    CUSTOMER_CONTRACT,
+    CUSTOMER_ID_PATTERN,
+    ID_COLUMN,
+    TARGET_COLUMN,
+    Column,
+    number_rules,
+    parse_total_charges,
+)
 
 Action = Literal["fatal", "dropped", "fixed", "kept"]
 ROW_RULES = ("required", "type", "range", "allowed values", "format")
@@ -292,14 +300,18 @@ def _drop_duplicates(clean: pd.DataFrame) -> tuple[pd.DataFrame, list[Finding]]:
 
 
 def _fill_total_charges(clean: pd.DataFrame) -> tuple[pd.DataFrame, list[Finding]]:
-    """The documented fixes for a blank TotalCharges: 0.0 in the first month, else tenure x MonthlyCharges."""
+    """The documented fixes for a blank TotalCharges: 0.0 in the first month, else tenure x MonthlyCharges.
+
+    The rule is [`churn.contract.parse_total_charges()`][churn.contract.parse_total_charges], the one
+    scoring uses; here the estimate is rounded to cents, as a stored bill is.
+    """
     if not {"TotalCharges", "tenure", "MonthlyCharges"} <= set(clean.columns):
         return clean, []
     blank = clean["TotalCharges"].isna()
     first_month = blank & (clean["tenure"] == 0)
     later = blank & (clean["tenure"] > 0)
-    estimate = (clean["tenure"] * clean["MonthlyCharges"]).round(2)
-    total = clean["TotalCharges"].mask(first_month, 0.0).mask(later, estimate)
+    total = pd.Series(parse_total_charges(clean["TotalCharges"], clean["tenure"], clean["MonthlyCharges"], decimals=2),
+                      index=clean.index)
     findings = []
     if first_month.any():
         findings.append(Finding("TotalCharges", "blank in first month", int(first_month.sum()), "fixed",

@@ -100,3 +100,29 @@ def test_number_rules_is_the_vectorised_form_of_check_value():
     for value, broken_type, broken_range in zip(values, masks["type"], masks["range"], strict=True):
         violation = check_value(get_column("tenure"), value if not math.isnan(value) else "nan")
         assert (violation.rule if violation else None) == ("type" if broken_type else "range" if broken_range else None)
+
+
+@pytest.mark.parametrize("value, detail", [
+    ("1_0", "'1_0' is not a number: '_' digit separators are not allowed"),
+    ("29_85.5", "'29_85.5' is not a number: '_' digit separators are not allowed"),
+    ("\u0661\u0660", "'\u0661\u0660' is not a number: write it with the ASCII digits 0-9"),  # Arabic-Indic 10
+    ("\uff11", "'\uff11' is not a number: write it with the ASCII digits 0-9"),  # fullwidth 1
+    ("2\u0665.5", "'2\u0665.5' is not a number: write it with the ASCII digits 0-9"),
+])
+@pytest.mark.parametrize("column", ["MonthlyCharges", "TotalCharges", "tenure", "SeniorCitizen"])
+def test_numbers_float_reads_but_data_does_not_write_are_refused_naming_the_field(column, value, detail):
+    """Python's float() reads '1_0' as 10 and any Unicode digit; the contract reads ASCII digits only."""
+    float(value)  # the trap: Python accepts every one of them
+    [violation] = check_record({**GOOD, column: value})
+    assert (violation.column, violation.rule, violation.detail) == (column, "type", detail)
+    assert str(violation).startswith(f"{column}: type (")
+
+
+def test_parse_number_reads_plain_numbers_and_refuses_separators_and_other_digits():
+    from churn.contract import NumberTextError, parse_number
+
+    assert [parse_number(text) for text in ("10", " 29.85 ", "+1e3", ".5")] == [10.0, 29.85, 1000.0, 0.5]
+    assert math.isnan(parse_number("nan")) and parse_number("-inf") == -math.inf and parse_number(7) == 7.0
+    for text in ("1_0", "\u0661\u0660", "\uff11"):
+        with pytest.raises(NumberTextError):
+            parse_number(text)

@@ -240,7 +240,8 @@ def _log_with(tmp_path: Path, change) -> Path:
 @pytest.mark.parametrize(("change", "message"), [
     (lambda records: [record.pop("tenure") for record in records], "column 'tenure' is missing"),
     (lambda records: records[3].update(tenur=5), "unknown column 'tenur'"),
-    (lambda records: records[7].update(tenure="twelve"), "log.jsonl:8: column 'tenure' holds 'twelve', not a number"),
+    (lambda records: records[7].update(tenure="twelve"),
+     "log.jsonl: line 8: column 'tenure' holds 'twelve', not a number"),
     (lambda records: records[5].update(Contract=12), "column 'Contract' holds 12, not text"),
     (lambda records: records[2].update(MonthlyCharges=None), "column 'MonthlyCharges' has a missing value"),
 ])
@@ -254,7 +255,7 @@ def test_a_bad_line_is_named_by_file_and_line(tmp_path):
     write_log(path, customer_records(3, 1))
     with path.open("a") as file:
         file.write('{"time": "2026-05-04T10:00:00+00:00", "input": {}}\n{"broken\n')
-    with pytest.raises(DataError, match=re.escape(f"{path}:4: not a prediction record")):
+    with pytest.raises(DataError, match=re.escape(f"{path}: line 4: not a prediction record")):
         read_prediction_log(path)
 
 
@@ -504,7 +505,7 @@ def run_cli(argv: list[str]) -> int:
     (lambda folder: None, ["--log", "nope.jsonl", "--reference", "good.csv"], "nope.jsonl: no prediction log there"),
     (lambda folder: write_log(folder / "log.jsonl", [{**record, "Contract": None} for record in
                                                      customer_records(5, 1)]),
-     ["--log", "log.jsonl", "--reference", "good.csv"], "log.jsonl:1: column 'Contract' holds a missing value"),
+     ["--log", "log.jsonl", "--reference", "good.csv"], "log.jsonl: line 1: column 'Contract' holds a missing value"),
     (lambda folder: write_table(generate_customers(30, seed=1).drop(columns="tenure"), folder / "ref.csv"),
      ["--log", "good.jsonl", "--reference", "ref.csv"], "ref.csv: column 'tenure' is missing"),
     (lambda folder: None, ["--log", "good.jsonl", "--reference", "nope.csv"], "nope.csv: no such file"),

@@ -17,6 +17,7 @@ import pytest
 from churn.cli import EXIT_BAD_INPUT, EXIT_OK, main
 from churn.config import load_config
 from churn.generate import generate_customers, write_table
+from churn.ingest import DataError
 from churn.monitoring.feedback import join_outcomes, performance_report, read_predictions
 from churn.monitoring.outcomes import load_outcomes, outcomes_from_table
 from churn.predict import Prediction
@@ -263,14 +264,36 @@ BAD_INPUT = [
     ("ok.csv", None, b'{"time": "2026-04-27T08:00:00+00:00", "model_ver',
      "prediction_log.jsonl: line 1: not valid JSON"),
     ("ok.csv", None, GOOD_LOG + b'{"time": "2026-04-27T08:00:00+00:00", "model_version": "1", "input": {}, '
-     b'"output": {"churn_probability": 0.3}}\n', "prediction_log.jsonl: line 2: no input.customerID"),
+     b'"output": {"churn_probability": 0.3}}\n',
+     "prediction_log.jsonl: line 2: not a prediction record: no input.customerID"),
     ("ok.csv", None, GOOD_LOG.replace(b"+00:00", b""), "prediction_log.jsonl: line 1: time '2026-04-27T08:00:00.000' "
      "is not an ISO 8601 time with its UTC offset"),
     ("ok.csv", None, GOOD_LOG.replace(b'"churn_probability":0.5', b'"churn_probability":1.5'),
      "prediction_log.jsonl: line 1: output.churn_probability 1.5 is not a probability"),
     ("ok.csv", None, b"", "prediction_log.jsonl: the prediction log holds no prediction"),
-    ("ok.csv", None, None, "prediction_log.jsonl: no prediction log (no such file"),
+    ("ok.csv", None, None, "prediction_log.jsonl: no prediction log there (no such file"),
 ]
+
+
+@pytest.mark.parametrize(("log", "message"), [
+    (GOOD_LOG.replace(b'"model_version":"1",', b""), "line 1: not a prediction record: no model_version"),
+    (GOOD_LOG.replace(b"+00:00", b""), "line 1: time '2026-04-27T08:00:00.000' is not an ISO 8601 time with its UTC "
+     "offset"),
+    (GOOD_LOG.replace(b'"churn_probability":0.5', b'"churn_probability":-0.5'),
+     "line 1: output.churn_probability -0.5 is not a probability from 0 to 1"),
+    (GOOD_LOG + b"{not json\n", "line 2: not valid JSON"),
+])
+def test_drift_and_feedback_read_the_log_with_one_reader(tmp_path, log, message):
+    """A line feedback refuses, drift refuses too, in the same words: both take their lines from one function."""
+    from churn.monitoring import feedback, windows
+
+    assert feedback.logged_predictions is windows.logged_predictions
+    path = tmp_path / "prediction_log.jsonl"
+    path.write_bytes(log)
+    for read in (read_predictions, windows.read_prediction_log):
+        with pytest.raises(DataError) as refused:
+            read(path)
+        assert f"{path}: {message}" in str(refused.value), read.__name__
 
 
 @pytest.mark.parametrize(("name", "outcomes", "log", "message"), BAD_INPUT,

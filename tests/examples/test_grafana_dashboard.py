@@ -126,6 +126,7 @@ def test_the_dashboard_shows_what_the_monitoring_needs(known):
     assert 'status=~"5.."' in text and "sum by (status) (rate(churn_http_requests_total" in text
     used = set().union(*map(metric_names, exprs))
     assert {"churn_prediction_score_bucket", "churn_feature_drift_psi", "churn_monitored_model_info"} <= used
+    assert "count by (version, alias) (churn_model_info)" in text and known["churn_model_info"] == "service"
     assert {known[metric] for metric in used} == {"service", "exporter"}
 
 

@@ -221,7 +221,9 @@ def test_the_weekly_job_scores_the_snapshot_with_the_champion(first_run, store, 
     output = tmp_path / "scores" / "scores.parquet"
     scoring = ChurnSettings(config_path=settings.config_path, tracking_uri=settings.tracking_uri,
                             scoring_input=str(snapshot), scoring_output=str(output))
-    result = dg.materialize([weekly_scores], resources={"settings": scoring})
+    stored = tmp_path / "io_manager"
+    result = dg.materialize([weekly_scores], resources={"settings": scoring,
+                                                        "io_manager": dg.FilesystemIOManager(base_dir=str(stored))})
     assert result.success
     import pandas as pd
 
@@ -229,6 +231,8 @@ def test_the_weekly_job_scores_the_snapshot_with_the_champion(first_run, store, 
     assert len(scores) == 120 and set(scores["scoring_run_id"]) == {result.run_id}
     metadata = result.asset_materializations_for_node("weekly_scores")[0].metadata
     assert metadata["rows"].value == 120 and metadata["call_list"].value == int(scores["churn"].sum())
+    assert metadata["output"].value == str(output) and metadata["model_version"].value == scores["model_version"].iat[0]
+    assert not list(stored.rglob("*weekly_scores*")), "plain metadata: no pickled ScoringResult for the I/O manager"
 
 
 def test_the_weekly_job_without_a_snapshot_or_with_a_bad_one_fails_saying_why(first_run, tmp_path):

@@ -18,6 +18,7 @@ import pytest
 import yaml
 from churn.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, main
 from churn.generate import generate_customers, write_table
+from churn.governance.audit import AuditLogError, read_entries, verify
 from churn.monitoring.outcomes import outcomes_from_table
 from churn.monitoring.trigger import check, confirm, decide
 from churn.predict import Prediction
@@ -168,6 +169,46 @@ def test_drift_alone_waits_for_a_person_and_a_confirmation_retrains(realised, tm
     assert json.loads(signal.read_text(encoding="utf-8"))["confirmed_by"] == "ana"
 
 
+def test_a_confirmation_is_in_the_audit_log_with_its_cause_and_no_customer_data(tmp_path):
+    signal, audit = tmp_path / "retrain_signal.json", tmp_path / "governance" / "audit.jsonl"
+    check(None, write_json(tmp_path / "drift.json", DRIFT), signal)
+    ticket = json.loads(signal.read_text(encoding="utf-8"))
+    ticket["evidence"]["customers"] = ["7590-VHVEG"]  # a signal file anyone can edit: nothing else may reach the log
+    ticket["example"] = {"customerID": "7590-VHVEG", "MonthlyCharges": 29.85}
+    signal.write_text(json.dumps(ticket), encoding="utf-8")
+    confirmed = confirm("ana", "the export is fine: more month-to-month contracts", signal,
+                        now=dt.datetime(2026, 5, 5, 10, tzinfo=dt.UTC), audit_log=audit)
+    [entry] = read_entries(audit)
+    assert verify(audit) is None and confirmed["confirmation_audit_seq"] == entry["seq"] == 1
+    assert (entry["event"], entry["actor"]) == ("retrain_confirmed", "ana")
+    assert entry["details"] == {"trigger": "drift", "reason": "the export is fine: more month-to-month contracts",
+                                "evidence": {"drifted_features": ["Contract"], "prediction_drifted": True,
+                                             "model_version": "3"},
+                                "signal_created_at": ticket["created_at"], "confirmed_at": "2026-05-05T10:00:00+00:00"}
+    assert "7590-VHVEG" not in audit.read_text(encoding="utf-8") and "29.85" not in audit.read_text(encoding="utf-8")
+
+
+def test_no_confirmation_without_its_audit_entry(tmp_path):
+    signal = tmp_path / "retrain_signal.json"
+    check(None, write_json(tmp_path / "drift.json", DRIFT), signal)
+    before = signal.read_bytes()
+    with pytest.raises(ValueError, match=r"names a customer \('7590-VHVEG'\)"):
+        confirm("ana", "row 7590-VHVEG looked fine", signal, audit_log=tmp_path / "audit.jsonl")
+    assert not (tmp_path / "audit.jsonl").exists()
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(AuditLogError, match="cannot open the audit log"):
+        confirm("ana", "checked the export", signal, audit_log=tmp_path / "folder")
+    assert signal.read_bytes() == before, "a confirmation that is not recorded does not happen"
+
+
+def test_the_command_says_where_the_confirmation_is_recorded(tmp_path, monkeypatch, capsys):
+    check(None, write_json(tmp_path / "drift.json", DRIFT), tmp_path / "monitoring" / "retrain_signal.json")
+    code, out, _ = run(tmp_path, ["retrain-confirm", "--by", "ana", "--reason", "checked the export",
+                                  "--audit-log", "audit.jsonl"], monkeypatch, capsys)
+    assert code == EXIT_OK and "recorded in the audit log audit.jsonl (entry 1)" in out
+    assert [entry["event"] for entry in read_entries(tmp_path / "audit.jsonl")] == ["retrain_confirmed"]
+
+
 def test_labels_that_confirm_a_decline_win_over_a_drift_ticket(realised, tmp_path):
     signal = tmp_path / "retrain_signal.json"
     drift = write_json(tmp_path / "drift.json", DRIFT)
@@ -231,6 +272,8 @@ BAD = [
     (["retrain-confirm", "--by", "ana", "--reason", "ok"], "retrain_signal.json: no retraining signal"),
     (["retrain-confirm", "--by", " ", "--reason", "ok"], "argument --by: must not be blank"),
     (["retrain-confirm", "--by", "ana"], "the following arguments are required: --reason"),
+    (["retrain-confirm", "--by", "ana", "--reason", "checked 7590-VHVEG's rows"],
+     "argument --reason: the reason names a customer ('7590-VHVEG'); the audit log keeps no customer data"),
 ]
 
 

@@ -534,6 +534,20 @@ def test_metrics_count_requests_latency_scores_and_batches(client):
     assert client.get("/metrics", follow_redirects=False).status_code == 307
 
 
+def test_the_model_version_served_is_an_info_gauge(tmp_path, predictor):
+    app = create_app(settings_for(tmp_path), lambda: predictor)
+    with TestClient(app) as client:
+        wait_ready(client)
+        version = client.get("/ready").json()["model_version"]
+        assert metric(client, f'churn_model_info{{alias="custom",version="{version}"}}') == 1
+        assert client.get("/metrics/").text.count("churn_model_info{") == 1, "one series: the model served"
+    families = [family for family in app.state.service.metrics.registry.collect() if family.name == "churn_model_info"]
+    assert families and families[0].samples == [], "shut down: no model served, no series"
+    bundle = create_app(settings_for(tmp_path / "bundle", model_dir=tmp_path), None)
+    assert bundle.state.service.model_alias == "bundle"
+    assert create_app(settings_for(tmp_path / "registry"), None).state.service.model_alias == "champion"
+
+
 def test_two_apps_in_one_process_count_separately(tmp_path, predictor, client):
     client.post("/predict", json=customer(), headers=AUTH)
     with TestClient(create_app(settings_for(tmp_path / "other"), lambda: predictor)) as other:

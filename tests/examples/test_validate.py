@@ -265,3 +265,14 @@ def test_summary_says_what_was_dropped_and_fixed():
     _, report = validate(frame)
     assert report.summary() == ("validation: 50 rows in, 1 rows dropped, 3 values fixed (TotalCharges blank in "
                                 "first month: 1, TotalCharges blank after first month: 2), columns left out: Extra")
+
+
+@pytest.mark.parametrize("text", ["1_0", "\u0661\u0660", "\uff11"])
+@pytest.mark.parametrize("column", ["MonthlyCharges", "TotalCharges", "tenure"])
+def test_digit_separators_and_non_ascii_digits_are_dropped_like_check_record_refuses_them(column, text):
+    frame = CLEAN.head(20).astype({column: object})
+    frame.loc[4, column] = text
+    clean, report = validate(frame)
+    assert findings(report) >= {(column, "type", 1, "dropped")}
+    assert frame.loc[4, "customerID"] not in set(clean["customerID"])
+    assert [v.rule for v in check_record(frame.loc[4].to_dict())] == ["type"]

@@ -52,7 +52,6 @@ plus about 2 s to import scikit-learn the first time, on the course's loaded 2-c
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -62,18 +61,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic_core import from_json
 
 from churn.config import ExperimentConfig
 from churn.ingest import DataError, write_whole
 from churn.monitoring.outcomes import CHURNED, CUSTOMER, LABELLED_AT
-from churn.service.prediction_log import log_files
+from churn.monitoring.windows import logged_predictions, prediction_log_files
 
 DEFAULT_LOG = "prediction_log.jsonl"  # the service's CHURN_PREDICTION_LOG default
 DEFAULT_OUTPUT = "monitoring/performance.json"
 LABEL_WINDOW = pd.DateOffset(months=1)
-LINE_FORMAT = ("a prediction log line is a JSON object with time, model_version, input.customerID and "
-               "output.churn_probability, as `churn serve` writes it")
 
 
 def default_log_path() -> Path:
@@ -85,6 +81,9 @@ def default_log_path() -> Path:
 def read_predictions(log: str | Path) -> pd.DataFrame:
     """Read every file of the prediction log whose live file is ``log``, rotated ones first.
 
+    The lines are read and checked by the drift window's own reader,
+    [`churn.monitoring.windows.logged_predictions()`][churn.monitoring.windows.logged_predictions].
+
     Returns:
         One row per logged prediction, in the order written: ``time`` (UTC), ``customerID``,
         ``model_version`` and ``churn_probability``.
@@ -93,17 +92,9 @@ def read_predictions(log: str | Path) -> pd.DataFrame:
         churn.ingest.DataError: There is no log, it holds no prediction, or a line is not a prediction
             (the message names the file and the line).
     """
-    files = log_files(log)
-    if not files:
-        raise DataError(f"{log}: no prediction log (no such file, and no rotated files next to it); "
-                        "`churn serve` writes it (CHURN_PREDICTION_LOG): pass its path with --log")
-    rows = []
-    for file in files:
-        try:
-            with file.open("rb") as lines:
-                rows.extend(_prediction(file, number, line) for number, line in enumerate(lines, 1) if line.strip())
-        except OSError as error:
-            raise DataError(f"{file}: cannot read the file ({error.strerror or error})") from None
+    files = prediction_log_files(log)
+    rows = [(prediction.time, prediction.customer_id, prediction.model_version, prediction.probability)
+            for prediction in logged_predictions(files)]
     if not rows:
         raise DataError(f"{log}: the prediction log holds no prediction ({len(files)} file(s), all empty); "
                         "score some customers first")
@@ -111,33 +102,6 @@ def read_predictions(log: str | Path) -> pd.DataFrame:
     frame["time"] = pd.to_datetime(frame["time"], utc=True).dt.as_unit("us")
     return frame
 # --8<-- [end:read_predictions]
-
-
-def _prediction(file: Path, number: int, line: bytes) -> tuple[datetime, str, str, float]:
-    where = f"{file}: line {number}"
-    try:
-        record = from_json(line)  # pydantic's Rust parser: about 3x faster than json.loads on these lines
-    except ValueError as error:
-        raise DataError(f"{where}: not valid JSON ({error}); {LINE_FORMAT}") from None
-    values = []
-    for path in (("time",), ("input", CUSTOMER), ("model_version",), ("output", "churn_probability")):
-        value: Any = record
-        for key in path:
-            value = value.get(key) if isinstance(value, dict) else None
-        if value is None:
-            raise DataError(f"{where}: no {'.'.join(path)}; {LINE_FORMAT}")
-        values.append(value)
-    time, customer, version, probability = values
-    try:
-        time = datetime.fromisoformat(time) if isinstance(time, str) else None
-    except ValueError:
-        time = None
-    if time is None or time.tzinfo is None:
-        raise DataError(f"{where}: time {values[0]!r} is not an ISO 8601 time with its UTC offset; {LINE_FORMAT}")
-    if (isinstance(probability, bool) or not isinstance(probability, int | float)
-            or not (math.isfinite(probability) and 0 <= probability <= 1)):
-        raise DataError(f"{where}: output.churn_probability {probability!r} is not a probability from 0 to 1")
-    return time, str(customer), str(version), float(probability)
 
 
 # --8<-- [start:join]

@@ -8,8 +8,9 @@ when the latest complete week's realised ROC AUC is below ``monitoring.min_reali
 (``"drift": true`` in ``monitoring/drift.json``) may be a broken export rather than a changed world,
 so on its own it writes a ticket, ``"retrain": false, "needs_confirmation": true``, that the sensor
 skips; a person checks the data and runs ``churn retrain-confirm --by NAME --reason TEXT``, which sets
-``"retrain": true`` with ``confirmed_by``. Either way the promotion gate then decides whether the new
-model replaces the champion. The signal file (``monitoring/retrain_signal.json``, or
+``"retrain": true`` with ``confirmed_by`` and records the confirmation in the audit log
+([`churn.governance.audit`][churn.governance.audit]). Either way the promotion gate then decides
+whether the new model replaces the champion. The signal file (``monitoring/retrain_signal.json``, or
 ``CHURN_RETRAIN_SIGNAL``)::
 
     {"retrain": false, "needs_confirmation": true, "trigger": "drift",
@@ -17,7 +18,8 @@ model replaces the champion. The signal file (``monitoring/retrain_signal.json``
      "evidence": {"drifted_features": ["Contract"], "prediction_drifted": true, "model_version": "3"},
      "created_at": "2026-05-05T09:10:00+00:00"}
 
-and after the confirmation also ``"confirmed_by"``, ``"confirmed_at"`` and ``"confirmation_reason"``.
+and after the confirmation also ``"confirmed_by"``, ``"confirmed_at"``, ``"confirmation_reason"`` and
+``"confirmation_audit_seq"``, the audit log entry that records it.
 
 A signal is identified by its ``trigger`` and the evidence that names the cause: for performance the
 week and the model versions that scored it, for drift the drifted features, whether the scores
@@ -31,12 +33,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from churn.ingest import DataError, write_whole
+
+CUSTOMER_ID_IN_TEXT = re.compile(r"\b[0-9]{4}-[A-Z]{5}\b")  # churn.contract.CUSTOMER_ID_PATTERN, found inside text
 
 SIGNAL_ENV = "CHURN_RETRAIN_SIGNAL"
 DEFAULT_SIGNAL = "monitoring/retrain_signal.json"
@@ -221,22 +226,60 @@ def _write(path: Path, signal: dict[str, Any]) -> None:
 
 
 # --8<-- [start:confirm]
-def confirm(by: str, reason: str, signal: str | Path | None = None, *, now: datetime | None = None) -> dict[str, Any]:
-    """A person confirms a signal that waits for one: ``"retrain": true``, with who, when and why.
+def confirm(by: str, reason: str, signal: str | Path | None = None, *, now: datetime | None = None,
+            audit_log: str | Path | None = None) -> dict[str, Any]:
+    """A person confirms a signal that waits for one: ``"retrain": true``, with who, when and why, in the audit log.
+
+    The confirmation is recorded first, as a ``retrain_confirmed`` entry of the audit log
+    ([`churn.governance.audit`][churn.governance.audit]): who confirmed, why, and which cause (the
+    signal's trigger and the evidence that names it: features, model versions, a week), never a
+    customer. Only then is the signal written, with the entry's ``confirmation_audit_seq``: a
+    retraining a person started always has its record.
 
     Raises:
         churn.ingest.DataError: There is no signal file, or it cannot be read or written.
         NothingToConfirm: The signal does not wait for a person (it already retrains, or it never asked).
+        ValueError: The reason names a customer (the audit log keeps no customer data).
+        churn.governance.audit.AuditLogError: The audit log cannot be written (nothing was confirmed).
     """
+    from churn.governance.audit import AuditLog
+
     path = Path(signal) if signal is not None else default_signal_path()
     current = read_json(path, "retraining signal (`churn retrain-check` writes it)")
     if current.get("needs_confirmation") is not True:
         state = ("it already asks for retraining" if current.get("retrain") is True
                  else "it does not ask for retraining")
         raise NothingToConfirm(f"{path}: nothing to confirm: {state}")
+    check_reason(reason)
+    at = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+    entry = AuditLog(audit_log).append("retrain_confirmed", by, audit_details(current, reason, at))
     confirmed = {**current, "retrain": True, "needs_confirmation": False, "confirmed_by": by,
-                 "confirmed_at": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
-                 "confirmation_reason": reason}
+                 "confirmed_at": at, "confirmation_reason": reason, "confirmation_audit_seq": entry["seq"]}
     _write(path, confirmed)
     return confirmed
 # --8<-- [end:confirm]
+
+
+def check_reason(reason: str) -> None:
+    """Refuse a confirmation reason that names a customer: it goes into the audit log, which keeps no customer data.
+
+    Raises:
+        ValueError: Naming the customer ID found and what to write instead.
+    """
+    found = CUSTOMER_ID_IN_TEXT.search(reason)
+    if found:
+        raise ValueError(f"the reason names a customer ({found[0]!r}); the audit log keeps no customer data: "
+                         "say what was checked without customer IDs")
+
+
+def audit_details(signal: dict[str, Any], reason: str, confirmed_at: str) -> dict[str, Any]:
+    """What the audit log keeps of a confirmation: the cause by its naming evidence only, and the reason.
+
+    Only the keys of ``CAUSE_KEYS`` are copied from the signal's evidence, so whatever else a signal
+    file holds (it is a file anyone with access can edit) does not reach the log.
+    """
+    trigger = signal.get("trigger")
+    evidence = signal.get("evidence") if isinstance(signal.get("evidence"), dict) else {}
+    cause = {key: evidence[key] for key in CAUSE_KEYS.get(trigger, ()) if key in evidence}
+    return {"trigger": trigger, "evidence": cause, "signal_created_at": signal.get("created_at"),
+            "confirmed_at": confirmed_at, "reason": reason}

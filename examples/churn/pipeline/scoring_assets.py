@@ -4,7 +4,9 @@ One asset, ``weekly_scores``: the champion (``models:/churn@champion``, read whe
 so a promotion needs no change here) scores the file ``CHURN_SCORING_INPUT`` names, the latest
 snapshot of active customers, into ``CHURN_SCORING_OUTPUT``; Monday's call list is every row with
 ``churn`` true. The rules are ``churn score``'s ([`churn.scoring`][churn.scoring]): a record that
-breaks the contract fails the run naming it, and last week's file stays as it was.
+breaks the contract fails the run naming it, and last week's file stays as it was. The asset
+materialises as the file and plain metadata (rows, call list, model version, output path); Dagster
+stores no object for it.
 """
 
 # No `from __future__ import annotations` here: Dagster reads the annotations of the context and
@@ -22,7 +24,7 @@ SCORING_GROUP = "churn_scoring"
 
 # --8<-- [start:asset]
 @dg.asset(group_name=SCORING_GROUP)
-def weekly_scores(context: dg.AssetExecutionContext, settings: ChurnSettings) -> ScoringResult:
+def weekly_scores(context: dg.AssetExecutionContext, settings: ChurnSettings) -> dg.MaterializeResult:
     """Every active customer scored by the champion; the rows with ``churn`` true are Monday's call list."""
     if not settings.scoring_input:
         raise dg.Failure(description="no snapshot to score: set CHURN_SCORING_INPUT (or the settings' "
@@ -33,8 +35,21 @@ def weekly_scores(context: dg.AssetExecutionContext, settings: ChurnSettings) ->
         result = score_file(settings.scoring_input, settings.scoring_output, predictor, run_id=context.run_id)
     except (DataError, PredictionInputError, LookupError) as error:
         raise dg.Failure(description=str(error), allow_retries=False) from None
-    context.add_output_metadata({"rows": result.rows, "call_list": result.at_or_above_threshold,
-                                 "model_version": result.model_version, "output": result.output,
-                                 "seconds": round(result.seconds, 1)})
-    return result
+    return dg.MaterializeResult(metadata=scores_metadata(result))
 # --8<-- [end:asset]
+
+
+def scores_metadata(result: ScoringResult) -> dict[str, dg.MetadataValue]:
+    """What the run records about the scores: plain values, no Python object to unpickle.
+
+    The scores are the file ``score_file`` wrote; the asset returns a ``MaterializeResult``, so no
+    I/O manager pickles a [`ScoringResult`][churn.scoring.ScoringResult] next to it (a pickle is
+    code to run on load, and only this version of the project could read it).
+    """
+    return {"rows": dg.MetadataValue.int(result.rows),
+            "call_list": dg.MetadataValue.int(result.at_or_above_threshold),
+            "model_version": dg.MetadataValue.text(result.model_version),
+            "output": dg.MetadataValue.path(result.output),
+            "threshold": dg.MetadataValue.float(result.threshold),
+            "scoring_run_id": dg.MetadataValue.text(result.run_id),
+            "seconds": dg.MetadataValue.float(round(result.seconds, 1))}

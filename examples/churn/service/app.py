@@ -53,6 +53,7 @@ class Service:
     batch_worker: BatchWorker | None = None
     prediction_log: PredictionLog | None = None
     status: str = "starting"
+    model_alias: str = "custom"  # where the model comes from, for churn_model_info: champion, bundle or custom
 
     @property
     def ready(self) -> bool:
@@ -128,6 +129,7 @@ def build_lifespan(service: Service, load: PredictorLoader) -> Callable[[FastAPI
             if service.batch_worker is not None:
                 await service.batch_worker.stop()  # and stop the batch worker process
             service.metrics.model_loaded.set(0)
+            service.metrics.show_model(None)
             await asyncio.to_thread(service.prediction_log.close)  # write out every queued line
 
     return lifespan
@@ -171,6 +173,7 @@ async def load_until_ready(service: Service, load: PredictorLoader) -> None:
     batcher.start()
     service.predictor, service.batcher, service.status = predictor, batcher, "ready"
     service.metrics.model_loaded.set(1)
+    service.metrics.show_model(predictor.model_version, service.model_alias)
     logger.info("model loaded", extra={"model_version": predictor.model_version})
 # --8<-- [end:load_model]
 
@@ -192,11 +195,14 @@ def create_app(settings: ServiceSettings | None = None, predictor_loader: Predic
 
     settings = settings or ServiceSettings.from_env()
     configure_logging(settings.log_level)
-    if predictor_loader is None:
-        predictor_loader = (imported_loader(settings.predictor) if settings.predictor
-                            else bundle_loader(settings.model_dir) if settings.model_dir
-                            else champion_loader(settings))
-    service = Service(settings, ServiceMetrics())
+    model_alias = "custom"
+    if predictor_loader is None and settings.predictor:
+        predictor_loader = imported_loader(settings.predictor)
+    elif predictor_loader is None and settings.model_dir:
+        predictor_loader, model_alias = bundle_loader(settings.model_dir), "bundle"
+    elif predictor_loader is None:
+        predictor_loader, model_alias = champion_loader(settings), "champion"
+    service = Service(settings, ServiceMetrics(), model_alias=model_alias)
     app = FastAPI(title="Churn prediction API", version=__version__, lifespan=build_lifespan(service, predictor_loader),
                   max_body_size=settings.max_body_bytes,
                   description="Scores customers of the Telco churn contract with the registry's champion model.")

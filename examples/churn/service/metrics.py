@@ -82,7 +82,22 @@ class ServiceMetrics:
                                     buckets=BATCH_BUCKETS, registry=self.registry)
         self.model_loaded = Gauge("churn_model_loaded", "1 once the model is loaded and the service is ready",
                                   registry=self.registry)
+        self.model_info = Gauge("churn_model_info", "The model version served and how it was found (1 while "
+                                "served)", ["version", "alias"], registry=self.registry)
 # --8<-- [end:metrics]
+
+    def show_model(self, version: str | None, alias: str = "") -> None:
+        """Export which model is served: one ``churn_model_info{version, alias}`` series at 1, none for ``None``.
+
+        ``alias`` says where the version came from: ``champion`` (the registry alias the service loads),
+        ``bundle`` (a bundle folder, ``CHURN_MODEL_DIR``) or ``custom`` (``CHURN_PREDICTOR``, or a loader
+        given in code). An info gauge, as Prometheus' own ``*_build_info`` metrics: the value is always
+        1 and the labels carry the information, so ``count by (version) (churn_model_info)`` counts the
+        replicas serving each version, mid-rollout too.
+        """
+        self.model_info.clear()
+        if version is not None:
+            self.model_info.labels(version, alias).set(1)
 
     def observe_request(self, path: str, method: str, status: int, seconds: float) -> None:
         """Count one answered request and record how long it took."""
