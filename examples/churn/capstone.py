@@ -228,7 +228,8 @@ def build_drift_report(run: Run) -> None:
     printed = churn(run, "drift", "--tracking-uri", run.tracking_uri, "--log", str(run.artifacts["prediction log"]),
                     "--output-dir", str(folder))
     run.facts["drift"] = printed.strip().splitlines()[0]
-    run.artifacts["drift report (HTML)"], run.artifacts["drift report (JSON)"] = folder / "drift.html", folder / "drift.json"
+    run.artifacts["drift report (HTML)"] = folder / "drift.html"
+    run.artifacts["drift report (JSON)"] = folder / "drift.json"
 
 
 def fire_retraining_trigger(run: Run) -> None:
@@ -324,7 +325,7 @@ def run_capstone(workdir: str | Path, port: int, progress: Callable[[str], None]
                 began = time.monotonic()
                 try:
                     stage(run)
-                except Exception as error:  # noqa: BLE001 - any failure stops the run and names its stage
+                except Exception as error:  # any failure stops the run and names its stage
                     raise StageFailed(name, str(error).strip().splitlines()[0] if str(error).strip()
                                       else type(error).__name__) from error
                 progress(f"  {name:<30} {time.monotonic() - began:6.1f} s")
