@@ -6,7 +6,7 @@ Exit codes:
        rollback without --approved-by, a record to score breaks the contract, a tampered audit log
        (``churn audit verify`` names the first bad entry), an erasure while the service holds the
        live log open, an erasure of a customer found in none of the files (nothing changed), or
-       no retraining signal waiting for a confirmation
+       no retraining signal waiting for a confirmation, or a stage of ``churn capstone`` that failed (named)
     2  bad input: wrong arguments, a missing or unreadable file, an invalid configuration,
        a missing setting, a port already in use, a tracking server that does not answer, an
        unreadable audit log; one "error:" line names the argument or the file (and the line or
