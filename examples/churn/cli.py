@@ -6,7 +6,7 @@ Exit codes:
        rollback without --approved-by, a record to score breaks the contract, a tampered audit log
        (``churn audit verify`` names the first bad entry), an erasure while the service holds the
        live log open, an erasure of a customer found in none of the files (nothing changed), or
-       no retraining signal waiting for a confirmation
+       no retraining signal waiting for a confirmation, or a stage of ``churn capstone`` that failed (named)
     2  bad input: wrong arguments, a missing or unreadable file, an invalid configuration,
        a missing setting, a port already in use, a tracking server that does not answer, an
        unreadable audit log; one "error:" line names the argument or the file (and the line or
@@ -487,6 +487,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_capstone(args: argparse.Namespace) -> int:
+    """Run the whole project end to end (churn.capstone); exit 1 naming the stage that failed."""
+    from churn.capstone import StageFailed, run_capstone, summary
+
+    _check_port_free("127.0.0.1", args.port)  # before anything starts: a taken port is exit 2, nothing written
+    print(f"churn capstone: working in {Path(args.workdir).resolve()}")
+    try:
+        run = run_capstone(args.workdir, args.port)
+    except StageFailed as error:
+        print(f"churn capstone: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(summary(run))
+    return EXIT_OK
+
+
 def cmd_monitor_exporter(args: argparse.Namespace) -> int:
     """Serve the drift and performance summaries as Prometheus metrics (churn.monitoring.exporter)."""
     import logging
@@ -810,6 +825,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = add("serve", cmd_serve, "serve the prediction API")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     serve.add_argument("--port", type=port, default=8080, help="port to listen on (default 8080)")
+
+    capstone = add("capstone", cmd_capstone, "the whole project end to end from a clean folder: data, Dagster "
+                   "pipeline, approval, API, traffic, drift, retraining, model card, audit, scoring", config=False)
+    capstone.add_argument("--workdir", default="capstone", type=folder_path,
+                          help="folder for every artifact (made if missing; default: capstone)")
+    capstone.add_argument("--port", type=port, default=8080, help="port of the API on 127.0.0.1 (default 8080)")
 
     # feedback and retraining (Section 12)
     feedback = add("feedback", cmd_feedback, "join the prediction log with outcomes: realised performance per week",
