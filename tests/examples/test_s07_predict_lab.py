@@ -40,15 +40,18 @@ def page_section(heading: str) -> str:
 def fences(text: str, language: str) -> list[str]:
     """The bodies of the ```language fences in ``text``, dedented (lab steps are indented by four spaces)."""
     pattern = re.compile(rf"^( *)```{language}[^\n]*\n(.*?)^\1```", re.MULTILINE | re.DOTALL)
-    return ["\n".join(line[len(indent):] for line in body.splitlines()) for indent, body in pattern.findall(text)]
+    return ["\n".join(line[len(indent) :] for line in body.splitlines()) for indent, body in pattern.findall(text)]
 
 
 def output_block(title: str) -> list[str]:
     """The lines of the page's ```text fence titled ``title``."""
-    match = re.search(rf'^( *)```text title="{re.escape(title)}"\n(.*?)^\1```', PAGE.read_text(encoding="utf-8"),
-                      re.MULTILINE | re.DOTALL)
+    match = re.search(
+        rf'^( *)```text title="{re.escape(title)}"\n(.*?)^\1```',
+        PAGE.read_text(encoding="utf-8"),
+        re.MULTILINE | re.DOTALL,
+    )
     assert match, f"{PAGE.name} has no output block titled {title!r}"
-    return [line[len(match.group(1)):] for line in match.group(2).splitlines()]
+    return [line[len(match.group(1)) :] for line in match.group(2).splitlines()]
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +65,9 @@ def lab(tmp_path_factory):
     steps = [step for step in fences(page_section("Lab"), "bash") if not step.startswith("python ")]
     env = {name: value for name, value in os.environ.items() if name not in ("MLFLOW_TRACKING_URI", "CHURN_AUDIT_LOG")}
     env |= {"PATH": f"{shim.parent}{os.pathsep}{env.get('PATH', '')}", "TMPDIR": str(base)}
-    result = subprocess.run(["bash", "-c", "\n".join(steps)], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=600, check=False)
+    result = subprocess.run(
+        ["bash", "-c", "\n".join(steps)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
     folders = [path.parent for path in base.glob("*/mlflow.db")]
     return result, folders
 
@@ -85,12 +89,22 @@ def test_the_page_shows_the_real_output_of_the_lab(lab):
 
 def test_predict_answers_json_with_the_version_and_the_decision(lab, capsys):
     _, folders = lab
-    code = main(["predict", str(ROOT / "examples/lectures/s04/customer.json"),
-                 "--tracking-uri", f"sqlite:///{folders[0] / 'mlflow.db'}"])
+    code = main(
+        [
+            "predict",
+            str(ROOT / "examples/lectures/s04/customer.json"),
+            "--tracking-uri",
+            f"sqlite:///{folders[0] / 'mlflow.db'}",
+        ]
+    )
     assert code == EXIT_OK
     answer = json.loads(capsys.readouterr().out)
-    assert answer == {"customerID": "7590-VHVEG", "churn_probability": pytest.approx(0.715314, abs=1e-6),
-                      "churn": True, "model_version": "1"}
+    assert answer == {
+        "customerID": "7590-VHVEG",
+        "churn_probability": pytest.approx(0.715314, abs=1e-6),
+        "churn": True,
+        "model_version": "1",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -109,8 +123,9 @@ def test_the_bare_models_score_what_predict_refuses(script):
     assert table["MonthlyCharges NaN"]["ONNX alone"] == "nan", "ONNX Runtime returns NaN for a NaN input"
     assert table["MonthlyCharges NaN"]["scikit-learn alone"].startswith("ValueError: Input X contains NaN")
     wallet = table["unknown PaymentMethod"]
-    assert float(wallet["ONNX alone"]) > 0 and wallet["ONNX alone"] == wallet["scikit-learn alone"], \
+    assert float(wallet["ONNX alone"]) > 0 and wallet["ONNX alone"] == wallet["scikit-learn alone"], (
         "an unknown category is one-hot encoded as all zeros and scored, silently"
+    )
     assert table["MonthlyCharges NaN"]["predict()"] == "refused: MonthlyCharges: required (value is missing)"
     assert wallet["predict()"].startswith("refused: PaymentMethod: allowed values ('Digital wallet' not in")
 

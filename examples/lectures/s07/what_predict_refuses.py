@@ -31,17 +31,18 @@ CUSTOMER = json.loads((Path(__file__).parents[1] / "s04" / "customer.json").read
 def trained_predictors() -> tuple[SklearnPredictor, OnnxPredictor]:
     """Train on 5,000 generated customers; return the pipeline and its ONNX copy as predictors."""
     training, _ = validate_or_raise(generate_customers(5_000, seed=42))
-    pipeline = build_pipeline("logistic_regression", {"max_iter": 1000}).fit(feature_frame(training),
-                                                                               target(training))
+    pipeline = build_pipeline("logistic_regression", {"max_iter": 1000}).fit(feature_frame(training), target(training))
     return SklearnPredictor(pipeline, model_version="demo"), OnnxPredictor(to_onnx(pipeline), model_version="demo")
 
 
 # --8<-- [start:cases]
 def cases(customer: dict) -> dict[str, dict]:
     """The customer as given, and two copies that each break the contract in one field."""
-    return {"as given": customer,
-            "MonthlyCharges NaN": {**customer, "MonthlyCharges": float("nan")},
-            "unknown PaymentMethod": {**customer, "PaymentMethod": "Digital wallet"}}
+    return {
+        "as given": customer,
+        "MonthlyCharges NaN": {**customer, "MonthlyCharges": float("nan")},
+        "unknown PaymentMethod": {**customer, "PaymentMethod": "Digital wallet"},
+    }
 
 
 def answer(score, record: dict) -> str:
@@ -52,22 +53,30 @@ def answer(score, record: dict) -> str:
         return f"refused: {str(error).split(': ', 1)[1]}"
     except ValueError as error:
         return f"{type(error).__name__}: {str(error).splitlines()[0][:40]}"
+
+
 # --8<-- [end:cases]
 
 
 def table(sklearn: SklearnPredictor, onnx: OnnxPredictor) -> dict[str, dict[str, str]]:
     """For each case, the answer of the bare pipeline, of the bare ONNX copy and of ``predict()``."""
-    ways = {"scikit-learn alone": sklearn.predict_records, "ONNX alone": onnx.predict_records,
-            "predict()": lambda records: predict(records, onnx)}
-    return {case: {way: answer(score, record) for way, score in ways.items()}
-            for case, record in cases(CUSTOMER).items()}
+    ways = {
+        "scikit-learn alone": sklearn.predict_records,
+        "ONNX alone": onnx.predict_records,
+        "predict()": lambda records: predict(records, onnx),
+    }
+    return {
+        case: {way: answer(score, record) for way, score in ways.items()} for case, record in cases(CUSTOMER).items()
+    }
 
 
 def largest_difference(sklearn: SklearnPredictor, onnx: OnnxPredictor, customers: int = 1_000) -> float:
     """The largest |ONNX - scikit-learn| probability over generated customers the contract accepts."""
     records = generate_customers(customers, seed=7).drop(columns=TARGET_COLUMN).to_dict(orient="records")
-    return max(abs(a.probability - b.probability)
-               for a, b in zip(sklearn.predict_records(records), onnx.predict_records(records), strict=True))
+    return max(
+        abs(a.probability - b.probability)
+        for a, b in zip(sklearn.predict_records(records), onnx.predict_records(records), strict=True)
+    )
 
 
 if __name__ == "__main__":
