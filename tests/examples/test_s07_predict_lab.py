@@ -78,6 +78,8 @@ def test_the_lab_runs_every_churn_step_of_the_page(lab):
     assert len(folders) == 1, "step 2 trains in one scratch folder made by mktemp -d"
     codes = [int(code) for code in re.findall(r"^exit code: (\d+)$", result.stdout, re.MULTILINE)]
     assert codes == [0, 1, 1, 2], result.stdout + result.stderr
+    assert '"version": "1"' in result.stdout, "step 2: churn train prints the version it registered"
+    assert "PROMOTED: challenger v1" in result.stdout, "step 2: churn promote prints its verdict"
 
 
 def test_the_page_shows_the_real_output_of_the_lab(lab):
