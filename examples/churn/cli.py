@@ -163,6 +163,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --8<-- [start:cmd_predict]
 def cmd_predict(args: argparse.Namespace) -> int:
     """Score customers from a CSV, Parquet or JSON file with the champion."""
     from churn.ingest import load_records
@@ -177,6 +178,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
              for prediction in predictions]
     print("\n".join(lines))
     return EXIT_OK
+# --8<-- [end:cmd_predict]
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -919,9 +921,11 @@ def main(argv: list[str] | None = None) -> int:
     except (ApprovalRequired, ErasureRefused) as error:
         print(f"churn {args.command}: refused: {error}", file=sys.stderr)
         return EXIT_REFUSED
+    # --8<-- [start:predict_refused]
     except PredictionInputError as error:
         print(f"error: a record to score breaks the contract; nothing was scored: {error}", file=sys.stderr)
         return EXIT_REFUSED
+    # --8<-- [end:predict_refused]
     except (RegistryError, LookupError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_REGISTRY

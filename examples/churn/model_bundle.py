@@ -95,6 +95,7 @@ def read_bundle(folder: str | Path) -> tuple[bytes, BundleMetadata]:
     return onnx_model, metadata
 
 
+# --8<-- [start:load_bundle]
 def load_bundle(folder: str | Path) -> OnnxPredictor:
     """Return an ONNX predictor for the bundle in ``folder`` (no MLflow, no network).
 
@@ -110,6 +111,7 @@ def load_bundle(folder: str | Path) -> OnnxPredictor:
         raise BundleError(f"{Path(folder) / METADATA_FILE}: explainer: {error}") from None
     return OnnxPredictor(onnx_model, model_version=metadata.model_version, threshold=metadata.threshold,
                          explainer=explainer)
+# --8<-- [end:load_bundle]
 
 
 def export_champion(folder: str | Path, tracking_uri: str | None = None, model_name: str = "churn",

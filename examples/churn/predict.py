@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 DEFAULT_THRESHOLD = 0.35
 
 
+# --8<-- [start:prediction]
 class PredictionInputError(ValueError):
     """A record breaks the contract; the message lists every problem by record and column."""
 
@@ -35,6 +36,7 @@ class Prediction:
     probability: float
     churn: bool
     model_version: str
+# --8<-- [end:prediction]
 
 
 class Predictor(Protocol):
@@ -67,6 +69,7 @@ def total_charges_of(records: Sequence[Mapping[str, Any]]) -> np.ndarray:
                                [parse_number(record["MonthlyCharges"]) for record in records])
 
 
+# --8<-- [start:check_records]
 def check_records(records: Sequence[Mapping[str, Any]]) -> None:
     """Raise [`PredictionInputError`][churn.predict.PredictionInputError] if any record breaks the contract.
 
@@ -87,6 +90,7 @@ def record_problems(index: int, record: Mapping[str, Any]) -> list[str]:
     fields = {key: value for key, value in record.items() if key != TARGET_COLUMN}
     name = f"record {index} (customerID {record[ID_COLUMN]!r})" if ID_COLUMN in record else f"record {index}"
     return [f"{name}: {violation}" for violation in check_record(fields, require_target=False)]
+# --8<-- [end:check_records]
 
 
 # --8<-- [start:onnx_predictor]
@@ -145,6 +149,7 @@ class OnnxPredictor:
                 for record, p in zip(records, probabilities, strict=True)]
 
 
+# --8<-- [start:sklearn_predictor]
 class SklearnPredictor:
     """Scores with the registered scikit-learn pipeline itself (the reference the ONNX copy must match)."""
 
@@ -164,6 +169,7 @@ class SklearnPredictor:
         probabilities = self.predict_frame(frame)
         return [Prediction(str(record.get(ID_COLUMN, "")), float(p), bool(p >= self.threshold), self.model_version)
                 for record, p in zip(records, probabilities, strict=True)]
+# --8<-- [end:sklearn_predictor]
 
 
 @dataclass(frozen=True)
@@ -236,6 +242,7 @@ def load_champion(tracking_uri: str | None = None, model_name: str = "churn", al
 # --8<-- [end:load_champion]
 
 
+# --8<-- [start:predict]
 def predict(records: Sequence[Mapping[str, Any]], predictor: Predictor | None = None, *,
             tracking_uri: str | None = None, model_name: str = "churn") -> list[Prediction]:
     """Check the records against the contract and score them with the champion.
@@ -253,3 +260,4 @@ def predict(records: Sequence[Mapping[str, Any]], predictor: Predictor | None = 
     check_records(records)
     model = predictor or load_champion(tracking_uri, model_name)
     return model.predict_records(records)
+# --8<-- [end:predict]
