@@ -244,7 +244,7 @@ def fire_retraining_trigger(run: Run) -> None:
         raise RuntimeError("retrain-check wrote no signal: the drifted batch did not drift")
     if json.loads(signal_path.read_text(encoding="utf-8")).get("needs_confirmation"):
         churn(run, "retrain-confirm", "--by", APPROVER, "--reason", "capstone: the drifted batch drifted",
-              "--signal", str(signal_path))
+              "--signal", str(signal_path), "--audit-log", str(run.audit_log))
     settings = _settings(run, run.artifacts["drifted data"])
     request = retrain_signal_sensor(dg.build_sensor_context(resources={"settings": settings}))
     if not isinstance(request, dg.RunRequest):
