@@ -95,6 +95,14 @@ def test_a_broken_bundle_is_refused_naming_the_file(tmp_path):
         load_bundle(folder)
 
 
+def test_a_bundle_with_an_explainer_of_another_format_is_refused_naming_the_file(tmp_path):
+    folder = tmp_path / "model"
+    write_bundle(folder, b"not really onnx", model_name="churn", model_version="3", threshold=0.4,
+                 explainer={"format_version": 999})
+    with pytest.raises(BundleError, match=rf"{METADATA_FILE}: explainer: .*format_version 999 is not supported"):
+        load_bundle(folder)
+
+
 def test_cli_reports_a_bundle_error_as_bad_input(tmp_path, capsys, monkeypatch):
     def refuse(*args, **kwargs):
         raise BundleError(f"{tmp_path}: exists and is not a folder; give a folder for --output")
