@@ -164,12 +164,16 @@ def test_the_page_shows_the_real_output_of_the_script(capsys):
         json.loads(real[0].split(maxsplit=3)[3])["churn_probability"], abs=1e-6)
 
 
-def test_the_key_is_checked_before_the_body_and_401_says_how_to_authenticate(predictor, tmp_path):
+def test_the_key_is_checked_before_the_body_401_says_how_and_a_non_json_body_gets_415(predictor, tmp_path):
     settings = ServiceSettings(api_key="k", prediction_log=tmp_path / "log.jsonl", batch_worker="thread")
     with TestClient(create_app(settings, lambda: predictor)) as client:
         answer = client.post("/predict", content=b"not json", headers={"Content-Type": "application/json"})
         assert answer.status_code == 401, "lab: the key is checked before the body is read"
         assert answer.headers["WWW-Authenticate"] == "X-API-Key"
+        plain = client.post("/predict", content=json.dumps(CUSTOMER), headers={"X-API-Key": "k",
+                                                                              "Content-Type": "text/plain"})
+        assert plain.status_code == 415, "the page: a body not sent as application/json gets 415"
+        assert set(plain.json()) == {"detail", "errors", "request_id"}, "the service's one error shape"
 
 
 def test_a_batch_is_scored_off_the_loop_with_the_answers_of_single_calls(predictor, tmp_path):
