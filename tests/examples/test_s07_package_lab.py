@@ -93,7 +93,7 @@ def lab(tmp_path_factory):
         pytest.skip("the local package indexes have no setuptools>=77 to build the wheel with (offline)")
     parts = re.split(r"^==== step (\d)\n", result.stdout, flags=re.MULTILINE)
     outputs = {int(number): text for number, text in zip(parts[1::2], parts[2::2], strict=True)}
-    (lab_folder,) = (work / "tmp").iterdir()  # the step 1 mktemp -d
+    (lab_folder,) = {wheel.parent for wheel in (work / "tmp").glob(f"*/{WHEEL_NAME}")}  # step 1's mktemp -d
     return outputs, lab_folder, work / "repo"
 
 
@@ -124,7 +124,7 @@ def test_step_3_installs_without_dependencies(lab):
 
 
 def test_step_4_regular_copy_against_editable_install(lab):
-    outputs, folder, repo = lab
+    outputs, folder, _ = lab
     fresh, project = outputs[4].split()
     assert fresh.startswith(str(folder / "venv")) and fresh.endswith("site-packages/churn/__init__.py")
     assert project.endswith("examples/churn/__init__.py") and "site-packages" not in project
@@ -247,3 +247,11 @@ def test_the_extras_the_page_names_are_the_files():
     table = page_text().split("## Extras", 1)[1].split("\n## ", 1)[0]
     for extra in extras:
         assert f"`{extra}`" in table, f"the extras section should name `{extra}`"
+
+
+def test_the_dockerfile_excerpt_is_the_real_file():
+    """The page's Dockerfile excerpt is made of the Dockerfile's own lines, and the lock comes before the package."""
+    real = [line.strip() for line in (EXAMPLES / "Dockerfile").read_text(encoding="utf-8").splitlines()]
+    shown = output_block("examples/Dockerfile (builder stage, two of its RUN instructions)")
+    assert all(line.strip() in real for line in shown), shown
+    assert real.index(shown[0].strip()) < real.index(shown[2].strip())
