@@ -29,28 +29,32 @@ CONFIG = Path(__file__).resolve().parents[2] / "configs" / "default.yaml"
 
 
 # --8<-- [start:runs]
-def experiment(seed: int | None = None, generator_seed: int | None = None) -> ExperimentConfig:
-    """``default.yaml`` as it is, or with ``seed`` or ``data.generator_seed`` changed."""
+def experiment(seed: int | None = None,
+               data_seed: int | None = None) -> ExperimentConfig:
+    """``default.yaml``, or with its ``seed`` or ``data.generator_seed`` set."""
     config = load_config(CONFIG)
-    if generator_seed is not None:
-        config = config.model_copy(update={"data": config.data.model_copy(update={"generator_seed": generator_seed})})
-    return config if seed is None else config.model_copy(update={"seed": seed})
+    if data_seed is not None:
+        data = config.data.model_copy(update={"generator_seed": data_seed})
+        config = config.model_copy(update={"data": data})
+    if seed is not None:
+        config = config.model_copy(update={"seed": seed})
+    return config
 
 
 RUNS = {  # name: the config of the run
     "default": experiment(),
     "default again": experiment(),  # nothing changed
     "seed 7": experiment(seed=7),  # same customers, another split
-    "data seed 7": experiment(generator_seed=7),  # other customers
+    "data seed 7": experiment(data_seed=7),  # other customers
 }
 
 
 def run(config: ExperimentConfig) -> dict[str, Any]:
-    """Train and evaluate as ``churn train`` does; return the fingerprint and the held-out metrics."""
+    """Train as ``churn train`` does; the fingerprint and held-out metrics."""
     data = load_training_data(config)
     result = train(config, data)
-    fingerprint = data_fingerprint(pd.concat([data.train, data.test]).sort_index())  # as churn.tracking logs it
-    return {"fingerprint": fingerprint, **result.metrics}
+    table = pd.concat([data.train, data.test]).sort_index()  # what log_run hashes
+    return {"fingerprint": data_fingerprint(table), **result.metrics}
 # --8<-- [end:runs]
 
 
@@ -60,16 +64,13 @@ def compare() -> dict[str, dict[str, Any]]:
 
 
 def report(results: dict[str, dict[str, Any]]) -> str:
-    """The table the lecture reads: short fingerprint, seeds, ROC AUC, PR AUC, F1, and change against ``default``."""
-    first = results["default"]
-    lines = [f"{'run':<15}{'fingerprint':>13}{'seed':>6}{'data seed':>11}{'ROC AUC':>10}{'PR AUC':>9}"
-             f"{'F1':>8}{'ROC AUC change':>16}"]
+    """The table the lecture reads: short fingerprint, both seeds, ROC AUC, PR AUC and F1 of every run."""
+    lines = [f"{'run':<15}{'fingerprint':<14}{'seed':>4}{'data seed':>11}{'ROC AUC':>10}{'PR AUC':>8}{'F1':>8}"]
     for name, result in results.items():
         config = RUNS[name]
-        change = result["roc_auc"] - first["roc_auc"]
-        lines.append(f"{name:<15}{result['fingerprint'][:12]:>13}{config.seed:>6}{config.data.generator_seed:>11}"
-                     f"{result['roc_auc']:>10.6f}{result['pr_auc']:>9.4f}{result['f1']:>8.4f}{change:>+16.6f}")
-    same = results["default again"] == first
+        lines.append(f"{name:<15}{result['fingerprint'][:12]:<14}{config.seed:>4}{config.data.generator_seed:>11}"
+                     f"{result['roc_auc']:>10.6f}{result['pr_auc']:>8.4f}{result['f1']:>8.4f}")
+    same = results["default again"] == results["default"]
     lines.append(f"default again identical to default (fingerprint and every metric): {same}")
     return "\n".join(lines)
 
