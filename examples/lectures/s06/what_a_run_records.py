@@ -132,11 +132,12 @@ def report(record: dict[str, Any], folder: Path) -> list[str]:
               for model_id, name in record["models"]]
     lines.append(f"STATUS: {record['status']}")
     database = folder / "mlflow.db"
-    artifacts = [path for path in (folder / "mlruns").rglob("*") if path.is_file()]
+    files = [path for path in (folder / "mlruns").rglob("*") if path.is_file()]
+    models = sum("models" in path.relative_to(folder / "mlruns").parts[:1] for path in files)
     lines.append("STORES")
     lines.append(f"  tracking store  mlflow.db, {database.stat().st_size:,} bytes: params, metrics, tags, runs")
-    lines.append(f"  artifact store  mlruns/, {len(artifacts)} files, "
-                 f"{sum(path.stat().st_size for path in artifacts):,} bytes: the run's files and the model")
+    lines.append(f"  artifact store  mlruns/, {len(files)} files: {len(files) - models} of the run, "
+                 f"{models} of the model")
     return lines
 
 
