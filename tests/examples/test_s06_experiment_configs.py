@@ -128,7 +128,7 @@ def test_the_page_shows_the_real_output_of_the_lab(lab):
 @pytest.mark.parametrize(("edit", "message"), [
     (("\nthreshold:", "\ntreshold:"), "treshold: unknown key"),
     (("\nthreshold: 0.35", "\nthreshold: 1.5"), "threshold: Input should be less than 1"),
-    (("learning_rate:", "learing_rate:"), "model.params: unknown parameter(s) ['learing_rate'] for model.kind"),
+    (("learning_rate:", "learing_rate:"), "model: params: unknown parameter(s) ['learing_rate'] for kind"),
     (("kind: hist_gradient_boosting", "kind: xgboost"), "model.kind: Input should be 'logistic_regression'"),
 ])
 def test_the_schema_names_the_field(tmp_path, edit, message):
