@@ -7,8 +7,8 @@ Run it from the repository root::
 Hydra (``hydra-core``; in this project it comes with DVC, the ``versioning`` extra) composes
 ``examples/configs/default.yaml`` with command-line style overrides. For each case the script prints
 what Hydra alone does with it, and what the project's pydantic schema (``churn.config``) says when it
-validates Hydra's result. A second table puts the same typo and value through an OmegaConf
-structured config (a dataclass schema), Hydra's own way to check a config.
+validates Hydra's result. A second table puts a typo'd override, the same typo and the same value
+through an OmegaConf structured config (a dataclass schema), Hydra's own way to check a config.
 """
 
 from __future__ import annotations
@@ -64,6 +64,21 @@ def structured_verdict(values: dict[str, Any]) -> str:
     except OmegaConfBaseException as error:
         return f"refused: {str(error).splitlines()[0]}"
     return f"accepted: threshold {merged.threshold:g}"
+
+
+def structured_override_verdict(overrides: list[str]) -> str:
+    """Compose the dataclass schema from Hydra's config store with command-line style overrides."""
+    from hydra import compose, initialize
+    from hydra.core.config_store import ConfigStore
+    from hydra.errors import HydraException
+
+    ConfigStore.instance().store(name="experiment", node=Experiment)
+    try:
+        with initialize(version_base="1.3", config_path=None):
+            composed = compose(config_name="experiment", overrides=overrides)
+    except HydraException as error:
+        return f"refused: {str(error).splitlines()[0]}"
+    return f"accepted: threshold {composed.threshold:g}"
 # --8<-- [end:structured]
 
 
@@ -98,8 +113,9 @@ def rows(config_dir: Path = CONFIGS) -> list[tuple[str, str, str]]:
 
 
 def structured_rows() -> list[tuple[str, str]]:
-    """The typo and the out-of-range value through a structured config instead of the project's schema."""
-    return [("treshold 0.35 (typo)", structured_verdict({"treshold": 0.35})),
+    """The typo'd override, the typo and the out-of-range value through a structured config instead of our schema."""
+    return [("override treshold=0.5", structured_override_verdict(["treshold=0.5"])),
+            ("treshold 0.35 (typo)", structured_verdict({"treshold": 0.35})),
             ("threshold 1.5", structured_verdict({"threshold": 1.5}))]
 
 
@@ -116,7 +132,7 @@ def main() -> int:
         print(f"{label}\n  Hydra alone:   {alone}\n  + our schema:  {checked}")
     print("structured config (a dataclass), no pydantic")
     for label, verdict in structured_rows():
-        print(f"  {label:22}{verdict}")
+        print(f"  {label:24}{verdict}")
     return 0
 
 
