@@ -34,12 +34,15 @@ import urllib.request
 from pathlib import Path
 from typing import NamedTuple
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from coursekit import pages  # noqa: E402
 from coursekit.course import load_course  # noqa: E402
 from coursekit.glossary import GLOSSARY_PAGE  # noqa: E402
+from coursekit.problems import CourseError  # noqa: E402
 from coursekit.slides import marp  # noqa: E402
 from coursekit.slides.build import build_decks  # noqa: E402
 
@@ -114,7 +117,12 @@ MD_LINK = re.compile(r"\[([^\]]*)\]\([^)\s]+\.md(#[^)]*)?\)")
 
 
 def full_size_copy(folder: Path) -> Path:
-    """A copy of the repository with all 98 lectures: the missing lectures filled with copies of written ones."""
+    """A copy of the repository with all 98 lectures: the missing lectures filled with copies of written ones.
+
+    A filler takes an id the syllabus has and the course does not (7.1 while 7.2 is written). In a
+    section that already has a quiz bank, each filler gets one question, a copy of one of the bank's,
+    so that every objective is covered: the copy passes `course check` as the real course does.
+    """
     repo = folder / "full"
     repo.mkdir()
     for name in ("course.yml", "mkdocs.yml", "CONTRIBUTING.md", "glossary.yml"):
@@ -127,16 +135,36 @@ def full_size_copy(folder: Path) -> Path:
     for section, size in zip(course.catalog.sections, SYLLABUS_SIZES, strict=True):
         target = repo / "docs" / "course" / section.folder
         target.mkdir(parents=True, exist_ok=True)
-        for number in range(len(course.lectures_in(section)) + 1, size + 1):
+        present = {lecture.id for lecture in course.lectures_in(section)}
+        fillers: list[tuple[str, int]] = []
+        for number in range(1, size + 1):
+            lecture_id = f"{section.number}.{number}"
+            if lecture_id in present:
+                continue
             source = written[(section.number * 10 + number) % len(written)]
             text = source.path.read_text(encoding="utf-8")
-            text = re.sub(r'^id: "[0-9.]+"', f'id: "{section.number}.{number}"', text, count=1, flags=re.M)
+            text = re.sub(r'^id: "[0-9.]+"', f'id: "{lecture_id}"', text, count=1, flags=re.M)
             text = re.sub(r"^prerequisites:.*\n", "", text, flags=re.M)
             text = MD_LINK.sub(r"\1", text)
             text = re.sub(r"^## Lab\b", "## Practice", text, flags=re.M)  # course check refuses a copied lab
             slug = source.path.name.split("-", 1)[1]
-            (target / f"{section.number}.{number}-{slug}").write_text(text, encoding="utf-8")
+            (target / f"{lecture_id}-{slug}").write_text(text, encoding="utf-8")
+            fillers.append((lecture_id, len(source.meta.objectives)))
+        if fillers and section.number in course.banks:
+            add_filler_questions(course.banks[section.number].path, repo / "quizzes", fillers)
     return repo
+
+
+def add_filler_questions(bank_path: Path, quizzes: Path, fillers: list[tuple[str, int]]) -> None:
+    """Give each filler lecture one question of the copied bank, a copy of its first multiple-choice one."""
+    bank = yaml.safe_load(bank_path.read_text(encoding="utf-8"))
+    questions = bank["questions"]
+    model = next((question for question in questions if question["type"] == "multiple"), questions[0])
+    for lecture_id, objectives in fillers:
+        question = {**model, "id": f"filler-{lecture_id.replace('.', '-')}", "lecture": lecture_id,
+                    "objectives": list(range(1, objectives + 1))}
+        questions.append(question)
+    (quizzes / bank_path.name).write_text(yaml.safe_dump(bank, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
 BUILD_CACHES = (".cache/jinja", ".cache/mkdocs-jupyter")  # compiled templates, rendered notebook
@@ -289,4 +317,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except CourseError as error:  # the course, or its full-size copy, does not pass `course check`
+        raise SystemExit(f"benchmark stopped: {error}") from None

@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 
@@ -86,7 +87,21 @@ def _flat_params(config: ExperimentConfig) -> dict[str, Any]:
             flat[prefix] = value
 
     walk("", config.model_dump())
+    flat["tracking.uri"] = without_password(flat["tracking.uri"])
     return flat
+
+
+def without_password(uri: str) -> str:
+    """The URI with any password replaced by ``***``: what a run may record of where it was tracked.
+
+    A run's parameters are readable by everyone who can read the experiment, so
+    ``postgresql://churn:secret@db/mlflow`` is logged as ``postgresql://churn:***@db/mlflow``.
+    """
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
 # --8<-- [start:log_run]
