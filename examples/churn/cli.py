@@ -93,7 +93,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     from churn.train import load_training_data, train
 
     config = _config(args)
-    data = load_training_data(config, args.data)
+    if args.data:  # the run's params then say which file it trained on (data.path), as its tags do
+        config = config.model_copy(update={"data": config.data.model_copy(update={"path": str(args.data)})})
+    data = load_training_data(config)
     # stdout stays the one JSON document below (scripts and labs parse it); what validation did goes to stderr
     print(f"{data.report.summary()}; the full report is logged to the run as validation_report.txt",
           file=sys.stderr)

@@ -37,6 +37,17 @@ class ModelConfig(_Strict):
     kind: Literal["logistic_regression", "random_forest", "hist_gradient_boosting"] = "logistic_regression"
     params: dict[str, Any] = Field(default_factory=lambda: {"C": 1.0, "max_iter": 1000})
 
+    @model_validator(mode="after")
+    def _known_params(self) -> ModelConfig:
+        from churn.features import estimator_class
+
+        allowed = estimator_class(self.kind)().get_params()
+        unknown = sorted(set(self.params) - set(allowed))
+        if unknown:
+            raise ValueError(f"params: unknown parameter(s) {unknown} for kind {self.kind!r}; "
+                             f"valid ones include {sorted(allowed)[:12]}")
+        return self
+
 
 class CostConfig(_Strict):
     """The business cost of mistakes (lecture 4.2): a missed churner vs. a wasted retention offer."""
@@ -104,7 +115,7 @@ class ExperimentConfig(_Strict):
     """A whole experiment: data, split, model, threshold, costs, promotion gate, tracking, monitoring."""
 
     data: DataConfig = DataConfig()
-    model: ModelConfig = ModelConfig()
+    model: ModelConfig = Field(default_factory=ModelConfig)  # checked when a config is made, not at import
     test_size: float = Field(default=0.2, gt=0, lt=1)
     seed: int = 42
     threshold: float = Field(default=0.35, gt=0, lt=1, description="probability at or above which we call a customer")
@@ -113,17 +124,6 @@ class ExperimentConfig(_Strict):
     tracking: TrackingConfig = TrackingConfig()
     monitoring: MonitoringConfig = MonitoringConfig()
 # --8<-- [end:config]
-
-    @model_validator(mode="after")
-    def _known_params(self) -> ExperimentConfig:
-        from churn.features import estimator_class
-
-        allowed = estimator_class(self.model.kind)().get_params()
-        unknown = sorted(set(self.model.params) - set(allowed))
-        if unknown:
-            raise ValueError(f"unknown parameter(s) {unknown} for model.kind {self.model.kind!r}; "
-                             f"valid ones include {sorted(allowed)[:12]}")
-        return self
 
 
 def load_config(path: str | Path | None = None, **overrides: Any) -> ExperimentConfig:

@@ -30,7 +30,7 @@ def test_config_errors_name_the_key(tmp_path):
         load_config(bad)
     assert "threshhold: unknown key" in str(caught.value)
     bad.write_text("model:\n  params: {colour: red}\n")
-    with pytest.raises(ConfigError, match=r"unknown parameter\(s\) \['colour'\]"):
+    with pytest.raises(ConfigError, match=r"bad.yaml: model: params: unknown parameter\(s\) \['colour'\]"):
         load_config(bad)
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "missing.yaml")

@@ -10,7 +10,7 @@ from churn.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, EXIT_REGISTRY, main
 from churn.config import load_config
 from churn.governance.approvals import Approval, promote, rollback
 from churn.predict import load_champion, predict
-from churn.registry import CHALLENGER, CHAMPION, PREVIOUS, RegistryError, aliases
+from churn.registry import CHALLENGER, CHAMPION, PREVIOUS, RegistryError, aliases, registry_client
 from churn.tracking import log_run
 from churn.train import load_training_data, train
 
@@ -211,6 +211,9 @@ def test_promote_in_a_new_process_uses_the_configured_store(tmp_path):
                           cwd=work, capture_output=True, check=False).returncode == 0
     trained = churn("train", "--data", str(data))
     assert trained.returncode == 0, trained.stderr
+    run = registry_client(uri).get_run(json.loads(trained.stdout)["run_id"])
+    assert run.data.params["data.path"] == str(data), "the params name the file trained on, as the tags do"
+    assert run.data.tags["data_source"] == str(data)
     promoted = churn("promote", "--data", str(data), *APPROVE)
     assert promoted.returncode == 0, promoted.stderr
     assert not (work / "mlflow.db").exists() and not (work / "mlruns").exists(), "nothing is left in the cwd"

@@ -32,7 +32,7 @@ def weekly_scores(context: dg.AssetExecutionContext, settings: ChurnSettings) ->
     tracking = settings.experiment().tracking
     try:
         predictor = load_champion(tracking.uri, tracking.registered_model)
-        result = score_file(settings.scoring_input, settings.scoring_output, predictor, run_id=context.run_id)
+        result = score_file(settings.scoring_input, settings.scoring_output, predictor, run_id=context.run.run_id)
     except (DataError, PredictionInputError, LookupError) as error:
         raise dg.Failure(description=str(error), allow_retries=False) from None
     return dg.MaterializeResult(metadata=scores_metadata(result))

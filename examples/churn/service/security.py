@@ -5,10 +5,9 @@ constant time so that response timing does not reveal how much of a guess was ri
 header with ``fastapi.security.APIKeyHeader`` also puts it into the OpenAPI documentation, so
 the "Authorize" button of ``/docs`` works.
 
-Order of checks: FastAPI parses and validates a declared body *before* it runs dependencies, so a
-client without a key who posts a malformed body to ``/predict`` gets the 400/422 rather than 401.
-Nothing is scored or logged either way, and the schema it learns is public in ``/openapi.json``.
-(``/predict/batch`` reads its body inside the endpoint, after the key check.)
+Order of checks: the ``/predict*`` and ``/explain`` routes declare no body parameter; they read the
+body inside the endpoint (``churn.service.routes.json_body``), after this dependency has run. So a
+request without a valid key gets 401 whatever its body, before 415, 400 or 422.
 """
 
 from __future__ import annotations
