@@ -170,5 +170,5 @@ def test_the_script_regions_run_in_process(capsys):
     out = capsys.readouterr().out
     assert "target 'bundle' = base image + stages runtime -> bundle:" in out
     stages = namespace["stages"](ROOT / "examples/Dockerfile")
-    assert list(stages) == ["builder", "builder-registry", "runtime", "registry", "bundle"]
+    assert list(stages) == ["locked", "builder", "builder-registry", "runtime", "registry", "bundle"]
     assert namespace["closure"]({"fastapi"}) >= {"fastapi", "starlette", "pydantic"}

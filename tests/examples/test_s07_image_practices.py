@@ -104,7 +104,7 @@ def steps():
 
 def test_every_dockerfile_region_is_on_the_page_and_checked():
     included = set(re.findall(r'--8<-- "examples/Dockerfile:([\w-]+)"', page_text()))
-    checked = {"base", "builder", "builder-registry", "runtime", "user", "healthcheck", "start", "targets"}
+    checked = {"base", "locked", "builder", "builder-registry", "runtime", "user", "healthcheck", "start", "targets"}
     assert included == checked, f"regions included {sorted(included)}, checked here {sorted(checked)}"
 
 
@@ -117,20 +117,28 @@ def test_region_base_is_an_exact_tag_without_a_digest():
     assert image in page_text()
 
 
-def test_region_builder_installs_the_lock_as_the_page_says():
-    text = region("builder")
+def test_region_locked_installs_and_checks_the_lock_as_the_page_says():
+    text = region("locked")
     assert "PIP_NO_CACHE_DIR=1" in text
     assert "python -m venv --without-pip /opt/venv" in text
     assert "--no-deps --only-binary=:all: -r requirements/service.txt" in text
     assert "pip --python /opt/venv/bin/python check" in text
-    assert text.index("COPY requirements/service.txt") < text.index("COPY churn ./churn"), "the lock before the code"
+    assert "COPY churn" not in text, "pip check runs on the lock alone, before churn is installed"
+
+
+def test_region_builder_installs_churn_on_the_checked_lock():
+    text = region("builder")
+    assert "FROM locked AS builder" in text and "/opt/venv/bin/python check" not in text
     assert "install --no-deps --no-compile ." in text and "import churn.model_bundle, churn.service.app" in text
 
 
 def test_region_builder_registry_adds_the_second_lock_on_the_builder():
     text = region("builder-registry")
-    assert "FROM builder AS builder-registry" in text
+    assert "FROM locked AS builder-registry" in text
     assert "--no-deps --only-binary=:all: -r requirements/registry.txt" in text
+    assert text.index("/opt/venv/bin/python check") < text.index("install --no-deps --no-compile ."), (
+        "pip check before churn: churn declares the training stack, which no lock has"
+    )
     registry = (ROOT / "examples/requirements/registry.txt").read_text(encoding="utf-8")
     assert "mlflow-skinny==" in registry and "--hash" not in registry, "the page says: versions pinned, hashes not"
     assert "--hash" not in (ROOT / "examples/requirements/service.txt").read_text(encoding="utf-8")
@@ -284,7 +292,7 @@ def test_the_script_regions_run_in_process(practices, tmp_path, capsys):
             "pinned-base",
             "a moving tag",
         ),
-        ("ENV PIP_NO_CACHE_DIR=1 \\\n    PIP_DISABLE", "ENV PIP_DISABLE", "pip-cache", "stage builder"),
+        ("ENV PIP_NO_CACHE_DIR=1 \\\n    PIP_DISABLE", "ENV PIP_DISABLE", "pip-cache", "stage locked"),
         (
             "COPY --from=builder /opt/venv /opt/venv\n",
             "COPY --from=builder /opt/venv /opt/venv\nRUN pip install --no-cache-dir x\n",
