@@ -241,7 +241,7 @@ def test_step_4_figures_are_the_readme_measurements(steps):
         "    examples/requirements/service.txt examples/requirements/registry.txt",
     ]
     block = output_block(
-        "Last lines of python benchmarks/service_env.py, without and with --requirements ... registry.txt"
+        "benchmarks/service_env.py: the size line without and with registry.txt, and the largest packages it adds"
     )
     service, registry = (re.search(r"(\d+) MB of files.*du -sh: (\w+)\)", line).groups() for line in block[:2])
     readme = re.sub(r"\s+", " ", (ROOT / "examples/README.md").read_text(encoding="utf-8"))
