@@ -158,7 +158,7 @@ def report(results: list[tuple[str, list[Breach]]]) -> str:
             lines.append(f"{run}: keeps all {len(RULES)} rules")
         lines += [f"{run}: breaks {breach.rule}: {breach.why}" for breach in breaches]
     broken = sum(1 for _, breaches in results if breaches)
-    lines.append(f"{len(results)} runs checked, {broken} break a rule")
+    lines.append(f"{len(results)} run{'s' * (len(results) != 1)} checked, {broken} break a rule")
     return "\n".join(lines)
 
 
