@@ -91,9 +91,11 @@ def test_the_page_shows_what_the_lab_printed(lab):
     printed = result.stdout.splitlines()
     shown = output_block("Output of step 3")
     assert shown[0].startswith("run ") and shown[3].startswith("code: run at "), "run id and commit lines"
-    start = printed.index(shown[1])
-    assert printed[start + 1 : start + len(shown) - 1] == shown[2:], "the page's step 3, run id and commit aside"
-    assert printed[start + 2].startswith("code: run at ") and "(dirty: " in printed[start + 2]
+    start = printed.index(shown[1]) - 1
+    lab_lines = printed[start : start + len(shown)]
+    assert lab_lines[0].startswith("run ") and lab_lines[0].endswith(shown[0].split(":", 1)[1])
+    assert lab_lines[3].startswith("code: run at ") and "(dirty: " in lab_lines[3]
+    assert lab_lines[1:3] + lab_lines[4:] == shown[1:3] + shown[4:], "the page's step 3, run id and commit aside"
     table = output_block("Output of step 6")
     start = printed.index(table[0])
     assert printed[start : start + len(table)] == table, "the page's table of changes is what step 6 printed"
