@@ -49,9 +49,9 @@ def with_model(config: ExperimentConfig, kind: str, params: dict) -> ExperimentC
     return config.model_copy(update={"model": config.model.model_copy(update={"kind": kind, "params": params})})
 
 
-# --8<-- [start:changes]
-def changes(folder: Path) -> list[tuple[str, Callable[[], Outcome], Callable[[], Outcome]]]:
-    """Each change as (name, the reference training, the training with that one change)."""
+# --8<-- [start:variants]
+def data_variants(folder: Path) -> dict[str, Path]:
+    """The reference file and three variants of it: reversed rows, one edited value, Parquet."""
     table = generate_customers(1000, seed=42)
     files = {"csv": folder / "customers.csv", "reversed": folder / "reversed.csv",
              "edited": folder / "edited.csv", "parquet": folder / "customers.parquet"}
@@ -61,14 +61,21 @@ def changes(folder: Path) -> list[tuple[str, Callable[[], Outcome], Callable[[],
     edited.loc[0, "MonthlyCharges"] = round(edited.loc[0, "MonthlyCharges"] + 0.01, 2)  # one cent, one row
     edited.to_csv(files["edited"], index=False)
     pd.read_csv(files["csv"]).to_parquet(files["parquet"], index=False)      # same values, another format
-    seven = DEFAULT.model_copy(update={"seed": 7})
+    return files
+# --8<-- [end:variants]
+
+
+# --8<-- [start:changes]
+def changes(folder: Path) -> list[tuple[str, Callable[[], Outcome], Callable[[], Outcome]]]:
+    """Each change as (name, the reference training, the training with that one change)."""
+    files = data_variants(folder)
     forest = with_model(DEFAULT, "random_forest", {"n_estimators": 100, "n_jobs": 1})
     forest_two = with_model(DEFAULT, "random_forest", {"n_estimators": 100, "n_jobs": 2})
     reference = lambda: outcome(DEFAULT, files["csv"])  # noqa: E731
     return [
         ("rows in reverse order", reference, lambda: outcome(DEFAULT, files["reversed"])),
         ("one value edited by 0.01", reference, lambda: outcome(DEFAULT, files["edited"])),
-        ("seed 42 -> 7", reference, lambda: outcome(seven, files["csv"])),
+        ("seed 42 -> 7", reference, lambda: outcome(DEFAULT.model_copy(update={"seed": 7}), files["csv"])),
         ("same table as Parquet", reference, lambda: outcome(DEFAULT, files["parquet"])),
         ("random_forest n_jobs 1 -> 2", lambda: outcome(forest, files["csv"]),
          lambda: outcome(forest_two, files["csv"])),
