@@ -563,3 +563,10 @@ def test_deploy_renders_the_project_overlays(environment, deployment, untouched)
     result = deploy("render", overlay, deployment, f"ghcr.io/some-owner/churn-api@{DIGEST}")
     assert result.returncode == 0, result.stderr
     assert images(result.stdout) == {deployment: f"ghcr.io/some-owner/churn-api@{DIGEST}", **untouched}
+
+
+def test_the_training_job_runs_churn_from_the_checkout_so_runs_record_the_commit():
+    """A non-editable install puts churn in site-packages, outside any Git checkout: its runs would carry no commit."""
+    steps = load("project-delivery.yml")["jobs"]["train-evaluate-gate"]["steps"]
+    installs = [step["run"] for step in steps if "pip install" in step.get("run", "")]
+    assert installs == ["python -m pip install -e ./examples"]

@@ -87,6 +87,7 @@ def _write_text(path: Path, text: str) -> None:
     write_whole(path, lambda partial: partial.write_text(text, encoding="utf-8"))
 
 
+# --8<-- [start:cmd_train]
 def cmd_train(args: argparse.Namespace) -> int:
     """Train, evaluate, log to MLflow and register the model as challenger."""
     from churn.tracking import log_run
@@ -105,6 +106,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(json.dumps({"run_id": registered.run_id, "version": registered.version,
                       "metrics": {key: round(value, 4) for key, value in result.metrics.items()}}, indent=2))
     return EXIT_OK
+# --8<-- [end:cmd_train]
 
 
 def cmd_pipeline(args: argparse.Namespace) -> int:

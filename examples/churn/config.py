@@ -31,6 +31,7 @@ class DataConfig(_Strict):
     generator_seed: int = 42
 
 
+# --8<-- [start:model_config]
 class ModelConfig(_Strict):
     """Which estimator ends the pipeline, with its hyper-parameters."""
 
@@ -47,6 +48,7 @@ class ModelConfig(_Strict):
             raise ValueError(f"params: unknown parameter(s) {unknown} for kind {self.kind!r}; "
                              f"valid ones include {sorted(allowed)[:12]}")
         return self
+# --8<-- [end:model_config]
 
 
 class CostConfig(_Strict):
@@ -111,6 +113,7 @@ class MonitoringConfig(_Strict):
     min_labelled: int = Field(default=200, ge=1, description="fewer labelled predictions in a week: no verdict")
 
 
+# --8<-- [start:experiment_config]
 class ExperimentConfig(_Strict):
     """A whole experiment: data, split, model, threshold, costs, promotion gate, tracking, monitoring."""
 
@@ -123,6 +126,7 @@ class ExperimentConfig(_Strict):
     promotion: PromotionConfig = PromotionConfig()
     tracking: TrackingConfig = TrackingConfig()
     monitoring: MonitoringConfig = MonitoringConfig()
+# --8<-- [end:experiment_config]
 # --8<-- [end:config]
 
 
@@ -156,6 +160,7 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> ExperimentC
             raise ConfigError(f"{file}: the top level must be a mapping of keys to values")
         data = loaded or {}
     data = {**data, **{key: value for key, value in overrides.items() if value is not None}}
+    # --8<-- [start:config_errors]
     try:
         return ExperimentConfig.model_validate(data)
     except ValidationError as error:
@@ -163,6 +168,7 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> ExperimentC
         lines = [f"{where}: {'.'.join(str(p) for p in issue['loc']) or 'top level'}: {_problem(issue)}"
                  for issue in error.errors()]
         raise ConfigError("; ".join(lines)) from None
+    # --8<-- [end:config_errors]
 
 
 def _problem(issue: dict[str, Any]) -> str:

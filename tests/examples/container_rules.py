@@ -21,6 +21,8 @@ import yaml
 BUILD_TOOLS = re.compile(r"\b(build-essential|gcc|g\+\+|clang|make|cmake|python3?-dev)\b")
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|API_KEY|ACCESS_KEY", re.IGNORECASE)
 INTERPOLATION = re.compile(r"\$\{(\w+)(?:[:?-][^}]*)?\}")
+OPTIONS_WITH_A_PATH = {"--python", "-r", "--requirement", "-c", "--constraint", "--target", "--prefix"}
+PIP = r"\bpip\d?(?:\s+--python\s+\S+)?\s+"  # pip, pip3, pip --python VENV/bin/python
 
 
 @dataclass(frozen=True)
@@ -101,11 +103,41 @@ def dockerfile_problems(path: Path) -> list[str]:
             if not instruction.arguments.startswith("["):
                 problem(instruction.line, "exec-form", f"{keyword} must use the JSON exec form so signals reach "
                         "the server (e.g. [\"python\", \"-m\", \"uvicorn\", ...])")
+    for instruction in pip_checks_after_the_project(instructions, parents):
+        problem(instruction.line, "pip-check-order", f"`pip check` runs in stage {instruction.stage!r} after the "
+                "project was installed with --no-deps, and reports the dependencies it declares but the lock "
+                "leaves out: run pip check on the lock before the project is installed")
     for instruction in (i for i in in_image if i.keyword == "RUN"):
         if BUILD_TOOLS.search(instruction.arguments) or re.search(r"\bpip\d?\s+install\b", instruction.arguments):
             problem(instruction.line, "no-build-tools", "install packages in the builder stage; the runtime stage "
                     "copies the venv and must not install compilers or run pip")
     return problems
+
+
+def pip_checks_after_the_project(instructions: list[Instruction], parents: dict[str, str]) -> list[Instruction]:
+    """The RUNs whose ``pip check`` follows a ``--no-deps`` install of a local project in that stage or its parents.
+
+    A stage ``FROM`` another stage starts with everything its parent installed, so the stage's chain is
+    walked from its first ancestor. pip check reports the unmet requirements of every installed
+    distribution, and the project declares its training stack, which the image's locks leave out.
+    """
+    found = []
+    for stage in dict.fromkeys(i.stage for i in instructions):
+        chain = [stage]
+        while parents.get(chain[0]) in parents and parents[chain[0]] not in chain:
+            chain.insert(0, parents[chain[0]])
+        installed = False
+        for instruction in (i for i in instructions if i.stage in chain and i.keyword == "RUN"):
+            for command in re.split(r"&&|;|\|\|", instruction.arguments):
+                words = command.split()
+                if re.search(PIP + r"install\b", command) and "--no-deps" in words and any(
+                        word == "." or word.startswith(("./", "/")) and before not in OPTIONS_WITH_A_PATH
+                        for before, word in zip(words, words[1:])):  # a folder, not a lock or an interpreter
+                    installed = True
+                elif installed and re.search(PIP + r"check\b", command):
+                    if instruction.stage == stage and instruction not in found:
+                        found.append(instruction)
+    return found
 
 
 def compose_problems(path: Path, env_example: Path | None = None) -> list[str]:

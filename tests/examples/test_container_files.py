@@ -111,6 +111,25 @@ def test_compose_file_matches_the_compose_spec_schema():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_every_pip_check_runs_before_the_project_is_installed():
+    """In every stage, with what its parent stages installed, pip check comes before churn's --no-deps install.
+
+    pip check reports every installed distribution's unmet requirements, and churn declares the training
+    stack the image leaves out, so a check after it fails the build (it once broke the registry target).
+    """
+    instructions = parse_dockerfile(DOCKERFILE.read_text())
+    parents = {i.stage: i.arguments.split()[0] for i in instructions if i.keyword == "FROM"}
+    runs = [i for i in instructions if i.keyword == "RUN"]
+    for stage in parents:
+        chain = [stage]
+        while parents[chain[0]] in parents:
+            chain.insert(0, parents[chain[0]])
+        steps = [part.strip() for i in runs if i.stage in chain for part in i.arguments.split("&&")]
+        project = [n for n, step in enumerate(steps) if "install --no-deps" in step and step.endswith(" .")]
+        checks = [n for n, step in enumerate(steps) if step.endswith("/opt/venv/bin/python check")]
+        assert not project or all(n < project[0] for n in checks), f"stage {stage}: pip check after churn"
+
+
 def test_the_course_rules_hold_for_the_real_files():
     assert dockerfile_problems(DOCKERFILE) == []
     assert compose_problems(COMPOSE, ENV_EXAMPLE) == []
@@ -143,6 +162,10 @@ def test_hadolint_fails_on_a_broken_copy(tmp_path, old, new, rule):
     ('CMD ["--host", "0.0.0.0", "--port", "8080"]', "CMD --host 0.0.0.0 --port 8080", "exec-form"),
     ("WORKDIR /var/lib/churn", "RUN apt-get update && apt-get install -y --no-install-recommends gcc\n"
      "WORKDIR /var/lib/churn", "no-build-tools"),
+    # The registry builder on top of the bundle builder, where churn is already installed: its pip check
+    # reports churn's training stack missing, and the registry target (the one production runs) cannot build.
+    ("FROM locked AS builder-registry", "FROM builder AS builder-registry", "pip-check-order"),
+    ('onnxruntime"\n', 'onnxruntime" \\\n    && pip --python /opt/venv/bin/python check\n', "pip-check-order"),
 ])
 def test_dockerfile_rules_fail_on_a_broken_copy(tmp_path, old, new, rule):
     copy = broken_copy(tmp_path, DOCKERFILE, old, new)

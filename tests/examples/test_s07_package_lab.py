@@ -235,6 +235,6 @@ def test_the_extras_the_page_names_are_the_files():
 def test_the_dockerfile_excerpt_is_the_real_file():
     """The page's Dockerfile excerpt is made of the Dockerfile's own lines, and the lock comes before the package."""
     real = [line.strip() for line in (EXAMPLES / "Dockerfile").read_text(encoding="utf-8").splitlines()]
-    shown = output_block("examples/Dockerfile (builder stage, two of its RUN instructions)")
+    shown = output_block("examples/Dockerfile (stages locked and builder, a RUN instruction of each)")
     assert all(line.strip() in real for line in shown), shown
     assert real.index(shown[0].strip()) < real.index(shown[2].strip())
