@@ -49,6 +49,11 @@ def with_model(config: ExperimentConfig, kind: str, params: dict) -> ExperimentC
     return config.model_copy(update={"model": config.model.model_copy(update={"kind": kind, "params": params})})
 
 
+def forest(jobs: int) -> ExperimentConfig:
+    """``default.yaml`` with a random forest of 100 trees fitted on ``jobs`` cores in place of the model."""
+    return with_model(DEFAULT, "random_forest", {"n_estimators": 100, "n_jobs": jobs})
+
+
 # --8<-- [start:variants]
 def data_variants(folder: Path) -> dict[str, Path]:
     """The reference file and three variants of it: reversed rows, one edited value, Parquet."""
@@ -69,18 +74,15 @@ def data_variants(folder: Path) -> dict[str, Path]:
 def changes(folder: Path) -> list[tuple[str, Callable[[], Outcome], Callable[[], Outcome]]]:
     """Each change as (name, the reference training, the training with that one change)."""
     files = data_variants(folder)
-    forest = with_model(DEFAULT, "random_forest", {"n_estimators": 100, "n_jobs": 1})
-    forest_two = with_model(DEFAULT, "random_forest", {"n_estimators": 100, "n_jobs": 2})
-    reference = lambda: outcome(DEFAULT, files["csv"])  # noqa: E731
+    csv = files["csv"]
+    reference = lambda: outcome(DEFAULT, csv)  # noqa: E731
     return [
         ("rows in reverse order", reference, lambda: outcome(DEFAULT, files["reversed"])),
         ("one value edited by 0.01", reference, lambda: outcome(DEFAULT, files["edited"])),
-        ("seed 42 -> 7", reference, lambda: outcome(DEFAULT.model_copy(update={"seed": 7}), files["csv"])),
+        ("seed 42 -> 7", reference, lambda: outcome(DEFAULT.model_copy(update={"seed": 7}), csv)),
         ("same table as Parquet", reference, lambda: outcome(DEFAULT, files["parquet"])),
-        ("random_forest n_jobs 1 -> 2", lambda: outcome(forest, files["csv"]),
-         lambda: outcome(forest_two, files["csv"])),
-        ("tuned HGB, 1 thread -> 2", lambda: outcome(TUNED, files["csv"], threads=1),
-         lambda: outcome(TUNED, files["csv"], threads=2)),
+        ("random_forest n_jobs 1 -> 2", lambda: outcome(forest(1), csv), lambda: outcome(forest(2), csv)),
+        ("tuned HGB, 1 thread -> 2", lambda: outcome(TUNED, csv, threads=1), lambda: outcome(TUNED, csv, threads=2)),
     ]
 # --8<-- [end:changes]
 
