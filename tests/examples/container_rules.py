@@ -11,6 +11,7 @@ service image's; a thin wrapper of an official image such as deploy/mlflow/Docke
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 from dataclasses import dataclass
@@ -131,12 +132,12 @@ def pip_checks_after_the_project(instructions: list[Instruction], parents: dict[
             for command in re.split(r"&&|;|\|\|", instruction.arguments):
                 words = command.split()
                 if re.search(PIP + r"install\b", command) and "--no-deps" in words and any(
-                        word == "." or word.startswith(("./", "/")) and before not in OPTIONS_WITH_A_PATH
-                        for before, word in zip(words, words[1:])):  # a folder, not a lock or an interpreter
+                        word == "." or (word.startswith(("./", "/")) and before not in OPTIONS_WITH_A_PATH)
+                        for before, word in itertools.pairwise(words)):  # a folder, not a lock or an interpreter
                     installed = True
-                elif installed and re.search(PIP + r"check\b", command):
-                    if instruction.stage == stage and instruction not in found:
-                        found.append(instruction)
+                elif (installed and re.search(PIP + r"check\b", command) and instruction.stage == stage
+                      and instruction not in found):
+                    found.append(instruction)
     return found
 
 

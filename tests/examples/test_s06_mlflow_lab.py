@@ -148,3 +148,23 @@ def test_the_script_names_a_missing_experiment(lab, capsys):
     main = runpy.run_path(str(SCRIPT))["main"]
     assert main([f"sqlite:///{folder / 'mlflow.db'}", "--experiment", "nope"]) == 2
     assert "no experiment 'nope' (experiments there: " in capsys.readouterr().err
+
+
+def test_the_script_names_a_missing_database_file_and_creates_none(tmp_path, capsys):
+    main = runpy.run_path(str(SCRIPT))["main"]
+    missing = tmp_path / "mlflow.db"
+    assert main([f"sqlite:///{missing}"]) == 2
+    assert "no such database file" in capsys.readouterr().err
+    assert not missing.exists()
+
+
+def test_the_script_says_how_many_finished_runs_are_missing(tmp_path, capsys):
+    from mlflow.tracking import MlflowClient
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri)
+    run = client.create_run(client.create_experiment("churn"))
+    client.set_terminated(run.info.run_id, status="FINISHED")
+    main = runpy.run_path(str(SCRIPT))["main"]
+    assert main([uri]) == 2
+    assert "experiment 'churn' has 1 finished run(s), 2 are needed" in capsys.readouterr().err
