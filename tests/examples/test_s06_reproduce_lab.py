@@ -125,6 +125,16 @@ def test_the_checks_refuse_another_environment_and_report_a_changed_metric():
     assert differ == 1 and lines[1].endswith("NO") and lines[-1] == "slice metrics: 1 of 1 identical"
 
 
+def test_other_data_is_refused_naming_both_fingerprints():
+    from churn.config import load_config
+
+    functions = runpy.run_path(str(REPRODUCE))
+    config = load_config(None, data={"generated_rows": 500})
+    with pytest.raises(functions["CannotReproduce"], match=r"generated:500: data fingerprint [0-9a-f]{12} is not "
+                                                           r"the run's 000000000000; this is other data"):
+        functions["check_data"](config, None, "0" * 64)
+
+
 def test_the_config_comes_back_from_the_params():
     from churn.config import load_config
     from churn.tracking import _flat_params
