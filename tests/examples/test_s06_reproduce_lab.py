@@ -11,64 +11,26 @@ includes are measured, and the page's output blocks are compared with what the l
 from __future__ import annotations
 
 import json
-import os
 import re
 import runpy
-import stat
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
+from tests.examples.lab_session import ROOT, LecturePage, run_session, scratch_folder
+
 pytestmark = pytest.mark.lab  # a training, two reproductions and twelve trainings, each a process of its own
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = next((ROOT / "docs/course").glob("06-*/6.6-*.md"))
+PAGE = LecturePage.of("6.6")
 REPRODUCE = ROOT / "examples/lectures/s06/reproduce_run.py"
 BREAKS = ROOT / "examples/lectures/s06/what_breaks_it.py"
-
-
-def page_section(heading: str) -> str:
-    """The text of the page's ``## heading...`` section, up to the next ``##`` heading."""
-    text = PAGE.read_text(encoding="utf-8")
-    start = text.index(f"\n## {heading}")
-    end = text.find("\n## ", start + 1)
-    return text[start:end]
-
-
-def fences(text: str, language: str) -> list[str]:
-    """The bodies of the ```language fences in ``text``, dedented (lab steps are indented by four spaces)."""
-    pattern = re.compile(rf"^( *)```{language}[^\n]*\n(.*?)^\1```", re.MULTILINE | re.DOTALL)
-    return ["\n".join(line[len(indent):] for line in body.splitlines()) for indent, body in pattern.findall(text)]
-
-
-def output_block(title: str) -> list[str]:
-    """The lines of the page's ```text fence whose title starts with ``title``."""
-    match = re.search(rf'^( *)```text title="{re.escape(title)}[^"]*"\n(.*?)^\1```', PAGE.read_text(encoding="utf-8"),
-                      re.MULTILINE | re.DOTALL)
-    assert match, f"{PAGE.name} has no output block titled {title!r}"
-    return [line[len(match.group(1)):] for line in match.group(2).splitlines()]
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """Run every shell step of the lab, in order, in one bash session; return (result, scratch folder)."""
     base = tmp_path_factory.mktemp("lab66")
-    shim = base / "bin" / "churn"
-    shim.parent.mkdir()
-    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m churn.cli "$@"\n')
-    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
-    script = "\n".join(fences(page_section("Lab"), "bash"))
-    env = {name: value for name, value in os.environ.items() if not name.startswith("MLFLOW_")}
-    env |= {"PATH": os.pathsep.join([str(shim.parent), str(Path(sys.executable).parent), env.get("PATH", "")]),
-            "TMPDIR": str(base)}
-    result = subprocess.run(["bash", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
-                            check=False)
-    (base / "lab-output.txt").write_text(f"{result.stdout}\n--- stderr ---\n{result.stderr}")
-    folders = [path.parent for path in base.glob("*/mlflow.db")]
-    assert len(folders) == 1, f"step 1 makes one scratch folder: {folders}\n{result.stderr}"
-    return result, folders[0]
+    result = run_session("\n".join(PAGE.steps()), base)
+    return result, scratch_folder(base, "mlflow.db")
 
 
 def test_the_lab_reproduces_the_run_and_refuses_bad_input(lab):
@@ -89,14 +51,14 @@ def test_the_lab_reproduces_the_run_and_refuses_bad_input(lab):
 def test_the_page_shows_what_the_lab_printed(lab):
     result, _ = lab
     printed = result.stdout.splitlines()
-    shown = output_block("Output of step 3")
+    shown = PAGE.output_block("Output of step 3", prefix=True)
     assert shown[0].startswith("run ") and shown[3].startswith("code: run at "), "run id and commit lines"
     start = printed.index(shown[1]) - 1
     lab_lines = printed[start : start + len(shown)]
     assert lab_lines[0].startswith("run ") and lab_lines[0].endswith(shown[0].split(":", 1)[1])
     assert lab_lines[3].startswith("code: run at ") and "(dirty: " in lab_lines[3]
     assert lab_lines[1:3] + lab_lines[4:] == shown[1:3] + shown[4:], "the page's step 3, run id and commit aside"
-    table = output_block("Output of step 6")
+    table = PAGE.output_block("Output of step 6", prefix=True)
     start = printed.index(table[0])
     assert printed[start : start + len(table)] == table, "the page's table of changes is what step 6 printed"
 
