@@ -89,11 +89,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def student_env(base: Path, **extra: str) -> dict[str, str]:
+def student_env(base: Path, *, drop: tuple[str, ...] = (), **extra: str) -> dict[str, str]:
     """A student's environment: ``churn`` on the PATH, no MLFLOW_*/CHURN_* variables, TMPDIR=``base``.
 
     The ``churn`` command is a shim in ``base/bin`` that runs this interpreter's ``churn.cli``;
     this interpreter's folder follows on the PATH, so ``python`` is the one running the tests.
+    ``drop`` names more variables to leave out, by prefix (``("POSTGRES_", "PYTHONPATH")``);
     ``extra`` variables are set last.
     """
     shim = base / "bin" / "churn"
@@ -101,7 +102,7 @@ def student_env(base: Path, **extra: str) -> dict[str, str]:
         shim.parent.mkdir(parents=True, exist_ok=True)
         shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m churn.cli "$@"\n', encoding="utf-8")
         shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
-    env = {name: value for name, value in os.environ.items() if not name.startswith(("MLFLOW_", "CHURN_"))}
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("MLFLOW_", "CHURN_", *drop))}
     path = os.pathsep.join([str(shim.parent), str(Path(sys.executable).parent), env.get("PATH", "")])
     return env | {"PATH": path, "TMPDIR": str(base)} | extra
 

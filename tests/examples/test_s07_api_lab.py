@@ -12,103 +12,44 @@ and from the service are measured.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
 import runpy
-import signal
-import socket
-import stat
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from churn.service.app import create_app
 from churn.service.settings import ServiceSettings
 from fastapi.testclient import TestClient
 
+from tests.examples.lab_session import ROOT, LecturePage, free_port, run_session, scratch_folder
+
 pytestmark = pytest.mark.lab  # train, promote and a uvicorn server, each a process of its own
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = next((ROOT / "docs/course").glob("07-*/7.3-*.md"))
+PAGE = LecturePage.of("7.3")
 SCRIPT = ROOT / "examples/lectures/s07/what_the_api_answers.py"
 CUSTOMER = json.loads((ROOT / "examples/lectures/s04/customer.json").read_text(encoding="utf-8"))
-
-
-def page_section(heading: str) -> str:
-    """The text of the page's ``## heading...`` section, up to the next ``##`` heading."""
-    text = PAGE.read_text(encoding="utf-8")
-    start = text.index(f"\n## {heading}")
-    end = text.find("\n## ", start + 1)
-    return text[start:end]
-
-
-def fences(text: str, language: str) -> list[str]:
-    """The bodies of the ```language fences in ``text``, dedented (lab steps are indented by four spaces)."""
-    pattern = re.compile(rf"^( *)```{language}[^\n]*\n(.*?)^\1```", re.MULTILINE | re.DOTALL)
-    return ["\n".join(line[len(indent) :] for line in body.splitlines()) for indent, body in pattern.findall(text)]
-
-
-def output_block(title: str) -> list[str]:
-    """The lines of the page's ```text fence titled ``title``."""
-    match = re.search(
-        rf'^( *)```text title="{re.escape(title)}"\n(.*?)^\1```',
-        PAGE.read_text(encoding="utf-8"),
-        re.MULTILINE | re.DOTALL,
-    )
-    assert match, f"{PAGE.name} has no output block titled {title!r}"
-    return [line[len(match.group(1)) :] for line in match.group(2).splitlines()]
-
-
-def free_port() -> int:
-    """A TCP port of 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """Run every shell step of the lab but the script of step 1, in order, in one bash session."""
     base = tmp_path_factory.mktemp("lab73")
-    shim = base / "bin" / "churn"
-    shim.parent.mkdir()
-    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m churn.cli "$@"\n')
-    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
-    steps = [step for step in fences(page_section("Lab"), "bash") if not step.startswith("python ")]
-    script = "\n".join(steps)
+    script = "\n".join(step for step in PAGE.steps() if not step.startswith("python "))
     assert "PORT=8080" in script, "step 3 sets PORT=8080, which the test replaces by a free port"
-    script = script.replace("PORT=8080", f"PORT={free_port()}")
-    env = {name: value for name, value in os.environ.items()
-           if name not in ("MLFLOW_TRACKING_URI", "CHURN_AUDIT_LOG") and not name.startswith("CHURN_")}
-    env |= {"PATH": f"{shim.parent}{os.pathsep}{env.get('PATH', '')}", "TMPDIR": str(base)}
-    process = subprocess.Popen(["bash", "-c", script], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        stdout, stderr = process.communicate(timeout=600)
-    finally:  # a server the session left behind (a failed step) goes with its process group
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    folders = [path.parent for path in base.glob("*/mlflow.db")]
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), folders
+    return run_session(script.replace("PORT=8080", f"PORT={free_port()}"), base), base
 
 
 def test_the_lab_serves_scores_and_refuses_as_the_page_says(lab):
-    result, folders = lab
+    result, base = lab
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert len(folders) == 1, "step 2 trains in one scratch folder made by mktemp -d"
+    folder = scratch_folder(base, "mlflow.db")  # step 2 trains in one scratch folder made by mktemp -d
     assert '"version": "1"' in result.stdout, "step 2: churn train prints the version it registered"
     assert "PROMOTED: challenger v1" in result.stdout, "step 2: churn promote prints its verdict"
     codes = re.findall(r"^HTTP (\d+)$", result.stdout, re.MULTILINE)
     assert codes == ["200", "422", "401"], result.stdout
     assert result.stdout.splitlines()[-1] == "1", "step 7: only the scored customer is in the prediction log"
-    log = (folders[0] / "prediction_log.jsonl").read_text().splitlines()
+    log = (folder / "prediction_log.jsonl").read_text().splitlines()
     assert len(log) == 1 and json.loads(log[0])["input"]["customerID"] == "7590-VHVEG"
 
 
@@ -122,13 +63,13 @@ def test_the_served_probability_is_the_one_churn_predict_gives(lab):
 def test_the_page_shows_the_real_output_of_the_lab(lab):
     result, _ = lab
     real = result.stdout.splitlines()
-    for line in output_block("Output of steps 3 to 7 (churn train and promote left out)"):
+    for line in PAGE.output_block("Output of steps 3 to 7 (churn train and promote left out)"):
         assert line in real, f"{PAGE.name}: this line of the output block is not in the lab's run: {line!r}"
 
 
 def test_the_server_stopped_cleanly(lab):
-    _, folders = lab
-    served = (folders[0] / "serve.log").read_text()
+    _, base = lab
+    served = (scratch_folder(base, "mlflow.db") / "serve.log").read_text()
     assert "Application shutdown complete." in served, served[-2000:]
 
 
@@ -158,7 +99,7 @@ def test_every_bad_request_gets_the_status_the_page_gives(script, predictor, tmp
 def test_the_page_shows_the_real_output_of_the_script(capsys):
     runpy.run_path(str(SCRIPT), run_name="__main__")
     real = capsys.readouterr().out.splitlines()
-    shown = output_block("Output of step 1 (the service's JSON logs on stderr left out)")
+    shown = PAGE.output_block("Output of step 1 (the service's JSON logs on stderr left out)")
     assert shown[1:] == real[1:], "the page shows the script's lines as it prints them"
     assert json.loads(shown[0].split(maxsplit=3)[3])["churn_probability"] == pytest.approx(
         json.loads(real[0].split(maxsplit=3)[3])["churn_probability"], abs=1e-6)
@@ -192,8 +133,8 @@ def test_a_batch_is_scored_off_the_loop_with_the_answers_of_single_calls(predict
 
 
 def test_the_page_quotes_lecture_42s_serving_figures_with_their_command():
-    source = next((ROOT / "docs/course").glob("04-*/4.2-*.md")).read_text(encoding="utf-8")
-    page = page_section("What the design buys, measured")
+    source = LecturePage.of("4.2").text
+    page = PAGE.section("What the design buys, measured")
     assert "python benchmarks/serving.py --seconds 10" in source and "python benchmarks/serving.py --seconds 10" in page
     for row in [line for line in page.splitlines() if line.startswith("| `")]:
         figures = row.split("|")[3].strip()

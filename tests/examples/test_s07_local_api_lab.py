@@ -14,15 +14,12 @@ predictor, so the regions the page includes from it are measured.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import runpy
 import signal
-import stat
 import subprocess
 import sys
-from pathlib import Path
 
 import httpx2
 import pytest
@@ -30,79 +27,32 @@ from churn.service.app import create_app
 from churn.service.settings import ServiceSettings
 from fastapi.testclient import TestClient
 
-from tests.examples.real_servers import free_port
+from tests.examples.lab_session import ROOT, LecturePage, free_port, run_session, scratch_folder
 from tests.examples.service_fakes import make_fake_predictor
 
 pytestmark = pytest.mark.lab  # train, promote and a uvicorn server, each a process of its own
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = next((ROOT / "docs/course").glob("07-*/7.6-*.md"))
+PAGE = LecturePage.of("7.6")
 SCRIPT = ROOT / "examples/lectures/s07/smoke_test_api.py"
 IN_PROCESS_STEP = "python examples/lectures/s07/smoke_test_api.py"
 GENERATED_ID = re.compile(r"\b[0-9a-f]{32}\b")
-
-
-def page_section(heading: str) -> str:
-    """The text of the page's ``## heading...`` section, up to the next ``##`` heading."""
-    text = PAGE.read_text(encoding="utf-8")
-    start = text.index(f"\n## {heading}")
-    end = text.find("\n## ", start + 1)
-    return text[start:end]
-
-
-def fences(text: str, language: str) -> list[str]:
-    """The bodies of the ```language fences in ``text``, dedented (lab steps are indented by four spaces)."""
-    pattern = re.compile(rf"^( *)```{language}[^\n]*\n(.*?)^\1```", re.MULTILINE | re.DOTALL)
-    return ["\n".join(line[len(indent) :] for line in body.splitlines()) for indent, body in pattern.findall(text)]
-
-
-def output_block(title: str) -> list[str]:
-    """The lines of the page's ```text fence titled ``title``."""
-    match = re.search(
-        rf'^( *)```text title="{re.escape(title)}"\n(.*?)^\1```',
-        PAGE.read_text(encoding="utf-8"),
-        re.MULTILINE | re.DOTALL,
-    )
-    assert match, f"{PAGE.name} has no output block titled {title!r}"
-    return [line[len(match.group(1)) :] for line in match.group(2).splitlines()]
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """Run every shell step of the lab but the in-process script of step 1, in order, in one bash session."""
     base = tmp_path_factory.mktemp("lab76")
-    bin_folder = base / "bin"
-    bin_folder.mkdir()
-    for name, command in {"churn": f'"{sys.executable}" -m churn.cli', "python": f'"{sys.executable}"'}.items():
-        shim = bin_folder / name
-        shim.write_text(f'#!/bin/sh\nexec {command} "$@"\n')
-        shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
-    steps = fences(page_section("Lab"), "bash")
+    steps = PAGE.steps()
     assert steps[0] == IN_PROCESS_STEP, "step 1 runs the smoke test in process; this test runs it with runpy"
     script = "\n".join(steps[1:])
     assert "PORT=8080" in script, "step 3 sets PORT=8080, which the test replaces by a free port"
-    script = script.replace("PORT=8080", f"PORT={free_port()}")
-    env = {name: value for name, value in os.environ.items()
-           if name not in ("MLFLOW_TRACKING_URI", "CHURN_AUDIT_LOG") and not name.startswith("CHURN_")}
-    env |= {"PATH": f"{bin_folder}{os.pathsep}{env.get('PATH', '')}", "TMPDIR": str(base)}
-    process = subprocess.Popen(["bash", "-c", script], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        stdout, stderr = process.communicate(timeout=600)
-    finally:  # a server the session left behind (a failed step) goes with its process group
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    folders = [path.parent for path in base.glob("*/mlflow.db")]
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), folders
+    return run_session(script.replace("PORT=8080", f"PORT={free_port()}"), base), base
 
 
 def test_the_lab_runs_every_step_and_gets_the_codes_the_page_gives(lab):
-    result, folders = lab
+    result, base = lab
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert len(folders) == 1, "step 2 trains in one scratch folder made by mktemp -d"
+    scratch_folder(base, "mlflow.db")  # step 2 trains in one scratch folder made by mktemp -d
     assert "PROMOTED: challenger v1" in result.stdout, "step 2: churn promote prints its verdict"
     assert re.findall(r"^curl exit code: (\d+)$", result.stdout, re.MULTILINE) == ["0", "22"], result.stdout
     assert "curl: (22) The requested URL returned error: 422" in result.stderr, "step 6: -sS still shows the error"
@@ -113,7 +63,7 @@ def test_the_lab_runs_every_step_and_gets_the_codes_the_page_gives(lab):
 def test_the_page_shows_the_real_output_of_the_lab(lab):
     result, _ = lab
     real = [GENERATED_ID.sub("<generated id>", line) for line in (result.stdout + result.stderr).splitlines()]
-    for line in output_block("Output of steps 4 to 9 (date lines left out)") + output_block(
+    for line in PAGE.output_block("Output of steps 4 to 9 (date lines left out)") + PAGE.output_block(
             "What /docs loads (lab step 9)"):
         assert line in real, f"{PAGE.name}: this line of the output block is not in the lab's run: {line!r}"
 
@@ -130,7 +80,7 @@ def test_the_service_keeps_fastapis_default_docs_which_load_from_a_cdn(tmp_path)
     assert sorted(spec["paths"]) == ["/explain", "/health", "/predict", "/predict/batch", "/ready"]
     assert spec["components"]["securitySchemes"]["APIKeyHeader"] == {
         "type": "apiKey", "description": "the value of CHURN_API_KEY", "in": "header", "name": "X-API-Key"}
-    page = PAGE.read_text(encoding="utf-8")
+    page = PAGE.text
     for fact in ("swagger-ui-dist@5", "redoc@2", "cdn.jsdelivr.net", "OpenAPI 3.1", "Authorize"):
         assert fact in page, f"{PAGE.name} should say {fact!r}"
 
@@ -145,7 +95,7 @@ def test_the_page_shows_the_real_output_of_the_in_process_run(capsys, monkeypatc
         runpy.run_path(str(SCRIPT), run_name="__main__")
     assert exit_info.value.code == 0
     real = capsys.readouterr().out.splitlines()
-    assert output_block("Output of step 1") == real
+    assert PAGE.output_block("Output of step 1") == real
 
 
 def test_the_smoke_test_fails_when_the_service_answers_wrong(tmp_path):
