@@ -14,12 +14,16 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import stat
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.examples.real_servers import free_port
+
+__all__ = ["ROOT", "LecturePage", "as_pattern", "fences", "free_port", "run_session", "scratch_folder",
+           "student_env"]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,13 +84,6 @@ class LecturePage:
                           re.MULTILINE | re.DOTALL)
         assert match, f"{self.name} has no output block titled {title!r}"
         return [line[len(match.group(1)) :] for line in match.group(2).splitlines()]
-
-
-def free_port() -> int:
-    """A TCP port of 127.0.0.1 that nothing listens on right now (other test runs share the machine)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def student_env(base: Path, *, drop: tuple[str, ...] = (), **extra: str) -> dict[str, str]:

@@ -11,80 +11,29 @@ this process on the lab's store, so the regions the page includes are measured.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import runpy
-import signal
 import socket
-import stat
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
+from tests.examples.lab_session import ROOT, LecturePage, free_port, run_session, scratch_folder
+
 pytestmark = pytest.mark.lab  # two trainings and a server, each a process of its own
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = next((ROOT / "docs/course").glob("06-*/6.5-*.md"))
+PAGE = LecturePage.of("6.5")
 SCRIPT = ROOT / "examples/lectures/s06/compare_runs.py"
-
-
-def page_section(heading: str) -> str:
-    """The text of the page's ``## heading...`` section, up to the next ``##`` heading."""
-    text = PAGE.read_text(encoding="utf-8")
-    start = text.index(f"\n## {heading}")
-    end = text.find("\n## ", start + 1)
-    return text[start:end]
-
-
-def fences(text: str, language: str) -> list[str]:
-    """The bodies of the ```language fences in ``text``, dedented (lab steps are indented by four spaces)."""
-    pattern = re.compile(rf"^( *)```{language}[^\n]*\n(.*?)^\1```", re.MULTILINE | re.DOTALL)
-    return ["\n".join(line[len(indent) :] for line in body.splitlines()) for indent, body in pattern.findall(text)]
-
-
-def output_block(title: str) -> list[str]:
-    """The lines of the page's ```text fence titled ``title``."""
-    match = re.search(rf'^( *)```text title="{re.escape(title)}"\n(.*?)^\1```', PAGE.read_text(encoding="utf-8"),
-                      re.MULTILINE | re.DOTALL)
-    assert match, f"{PAGE.name} has no output block titled {title!r}"
-    return [line[len(match.group(1)) :] for line in match.group(2).splitlines()]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """Run every shell step of the lab, in order, in one bash session; return (result, scratch folder, port)."""
     base = tmp_path_factory.mktemp("lab65")
-    shim = base / "bin" / "churn"
-    shim.parent.mkdir()
-    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m churn.cli "$@"\n')
-    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
     port = free_port()
-    script = "\n".join(fences(page_section("Lab"), "bash"))
+    script = "\n".join(PAGE.steps())
     assert "PORT=5000" in script, "step 3 sets PORT=5000, which the test replaces by a free port"
-    script = script.replace("PORT=5000", f"PORT={port}")
-    env = {name: value for name, value in os.environ.items() if not name.startswith("MLFLOW_")}
-    env |= {"PATH": os.pathsep.join([str(shim.parent), str(Path(sys.executable).parent), env.get("PATH", "")]),
-            "TMPDIR": str(base)}
-    process = subprocess.Popen(["bash", "-c", script], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        stdout, stderr = process.communicate(timeout=600)
-    finally:
-        with contextlib.suppress(ProcessLookupError):  # the server is in the session's group: never leave it
-            os.killpg(process.pid, signal.SIGTERM)
-    (base / "lab-output.txt").write_text(f"{stdout}\n--- stderr ---\n{stderr}")  # to read after a failure
-    folders = [path.parent for path in base.glob("*/mlflow.db")]
-    assert len(folders) == 1, f"step 1 makes one scratch folder: {folders}\n{stderr}"
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), folders[0], port
+    result = run_session(script.replace("PORT=5000", f"PORT={port}"), base)  # the server goes with the session
+    return result, scratch_folder(base, "mlflow.db"), port
 
 
 def test_the_lab_trains_serves_and_compares(lab):
@@ -107,7 +56,7 @@ def test_the_lab_trains_serves_and_compares(lab):
 def test_the_page_shows_the_real_comparison(lab):
     result, _, port = lab
     real = (result.stdout + result.stderr).replace(f"127.0.0.1:{port}", "127.0.0.1:5000").splitlines()
-    shown = output_block("Output of step 6")
+    shown = PAGE.output_block("Output of step 6")
     table = [line for line in shown[:-2] if not line.startswith(("run name", "run id"))]  # names are random
     start = real.index(table[0])
     printed = [line for line in real[start : start + len(shown) - 2] if not line.startswith(("run name", "run id"))]

@@ -12,52 +12,20 @@ interpreter's ``python -m churn.cli`` and ``mktemp -d`` inside a pytest folder.
 from __future__ import annotations
 
 import os
-import re
 import runpy
-import stat
 import subprocess
 import sys
 from contextlib import redirect_stdout
 from io import StringIO
-from pathlib import Path
 
 import pytest
 
+from tests.examples.lab_session import ROOT, LecturePage, as_pattern, run_session
+
 pytestmark = pytest.mark.lab  # a training run in process and a churn train in a process of its own
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = next((ROOT / "docs/course").glob("06-*/6.4-*.md"))
+PAGE = LecturePage.of("6.4")
 SCRIPT = ROOT / "examples/lectures/s06/what_a_run_records.py"
-
-
-def page_section(heading: str) -> str:
-    """The text of the page's ``## heading...`` section, up to the next ``##`` heading."""
-    text = PAGE.read_text(encoding="utf-8")
-    start = text.index(f"\n## {heading}")
-    end = text.find("\n## ", start + 1)
-    return text[start:end]
-
-
-def fences(text: str, language: str) -> list[str]:
-    """The bodies of the ```language fences in ``text``, dedented (lab steps are indented by four spaces)."""
-    pattern = re.compile(rf"^( *)```{language}[^\n]*\n(.*?)^\1```", re.MULTILINE | re.DOTALL)
-    return ["\n".join(line[len(indent) :] for line in body.splitlines()) for indent, body in pattern.findall(text)]
-
-
-def output_block(title: str) -> list[str]:
-    """The lines of the page's ```text fence titled ``title``."""
-    match = re.search(
-        rf'^( *)```text title="{re.escape(title)}"\n(.*?)^\1```',
-        PAGE.read_text(encoding="utf-8"),
-        re.MULTILINE | re.DOTALL,
-    )
-    assert match, f"{PAGE.name} has no output block titled {title!r}"
-    return [line[len(match.group(1)) :] for line in match.group(2).splitlines()]
-
-
-def as_pattern(line: str) -> re.Pattern[str]:
-    """A page line as a regular expression: ``…`` stands for any text."""
-    return re.compile(".+".join(re.escape(part) for part in line.split("…")))
 
 
 def has_git_remote() -> bool:
@@ -91,7 +59,7 @@ def test_the_page_shows_the_real_output_of_step_1(tmp_path):
                             timeout=300, check=False)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    page = output_block("Output of step 1 (ids and paths shortened to …)")
+    page = PAGE.output_block("Output of step 1 (ids and paths shortened to …)")
     if not has_git_remote():  # the page shows a student's clone; MLflow records a repoURL only from a remote
         page = [line.replace("TAGS (12)", "TAGS (11)") for line in page if "mlflow.source.git.repoURL" not in line]
     assert len(lines) == len(page), result.stdout
@@ -133,21 +101,9 @@ def test_bad_input_is_one_error_line_and_exit_code_2(script, tmp_path, capsys):
 def lab(tmp_path_factory):
     """Run the lab's shell steps but the first (the script, run in process above), in one bash session."""
     base = tmp_path_factory.mktemp("lab64")
-    shim = base / "bin" / "churn"
-    shim.parent.mkdir()
-    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m churn.cli "$@"\n')
-    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
-    steps = fences(page_section("Lab"), "bash")
+    steps = PAGE.steps()
     assert steps[0].startswith("time python examples/lectures/s06/what_a_run_records.py")
-    python = base / "bin" / "python"  # a script, not a symlink: a symlinked interpreter leaves its venv behind
-    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
-    python.chmod(python.stat().st_mode | stat.S_IEXEC)
-    env = {name: value for name, value in os.environ.items() if name not in ("MLFLOW_TRACKING_URI", "CHURN_AUDIT_LOG")}
-    env |= {"PATH": f"{shim.parent}{os.pathsep}{env.get('PATH', '')}", "TMPDIR": str(base)}
-    result = subprocess.run(
-        ["bash", "-c", "\n".join(steps[1:])], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
-        check=False,
-    )
+    result = run_session("\n".join(steps[1:]), base)
     return result, [path.parent for path in base.glob("*/mlflow.db")]
 
 
@@ -155,7 +111,7 @@ def test_the_lab_steps_run_and_show_the_page_output(lab):
     result, folders = lab
     assert result.returncode == 0, result.stderr
     real = (result.stdout + result.stderr).splitlines()
-    for line in output_block("Output of step 2"):
+    for line in PAGE.output_block("Output of step 2"):
         assert line in real, f"{PAGE.name}: this line of step 2's output is not in the lab's run: {line!r}"
     assert len(folders) == 1, "step 3 trains in one scratch folder made by mktemp -d"
     assert sorted(path.name for path in folders[0].iterdir()) == ["mlflow.db", "mlruns", "run.json"]
