@@ -45,9 +45,20 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return True if lecture_tests.ignore(collection_path, config) else None
 
 
+LONG_MARKERS = ("lab", "browser", "build", "integration")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep one lecture's tests under ``--lecture``."""
+    """Keep one lecture's tests under ``--lecture``; hand the long files to the workers first.
+
+    pytest-xdist (``--dist loadfile --no-loadscope-reorder``) gives out files in this order. With the
+    long files (labs, browser checks, builds, real servers) last, one worker ran the last browser
+    file alone for minutes while the other had finished; first, the quick files fill the gaps at the end.
+    A file with one long test counts as long. The sort is stable: tests keep their order within a file.
+    """
     lecture_tests.select(config, items)
+    long_files = {item.path for item in items if any(item.get_closest_marker(name) for name in LONG_MARKERS)}
+    items.sort(key=lambda item: item.path not in long_files)
 
 
 @pytest.fixture(scope="session")
