@@ -157,9 +157,15 @@ def server(site_server, built_site: Path) -> Iterator[str]:
     httpd.shutdown()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium driven by Playwright; the test is skipped with the reason when it is missing."""
+    """Debian's Chromium driven by Playwright; the test is skipped with the reason when it is missing.
+
+    One browser per test file, not per session: while Playwright's sync API is open it holds an
+    asyncio loop running in the main thread, so any later file on the same worker that calls
+    ``asyncio.run`` (the service's batching tests do) would fail with "cannot be called from a
+    running event loop". Closing it at the end of the file costs about a second per browser file.
+    """
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}; install Debian's chromium or set COURSE_CHROMIUM")
     from playwright.sync_api import sync_playwright
