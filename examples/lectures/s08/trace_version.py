@@ -90,7 +90,6 @@ def gaps(found: Lineage) -> list[str]:
 # --8<-- [end:gaps]
 
 
-# --8<-- [start:against_now]
 def file_fingerprint(path: str) -> str:
     """The fingerprint ``churn train`` would tag for this file: the validated rows, in file order."""
     clean, _ = validate_or_raise(load_table(path))
@@ -102,7 +101,6 @@ def has_commit(repo: str, commit: str) -> bool:
     result = subprocess.run(["git", "-C", repo, "cat-file", "-e", f"{commit}^{{commit}}"],
                             capture_output=True, check=False, timeout=10)
     return result.returncode == 0
-# --8<-- [end:against_now]
 
 
 def packages(tracking_uri: str, name: str, version: str) -> list[str]:
