@@ -21,7 +21,7 @@ from tests.examples.lab_session import LecturePage, as_pattern, run_session, scr
 
 pytestmark = pytest.mark.lab  # five dvc runs of the pipeline, each stage a process of its own
 
-pytest.importorskip("dvc", reason="DVC is the project's optional `versioning` extra: pip install -e 'examples[versioning]'")
+pytest.importorskip("dvc", reason="DVC is the optional `versioning` extra: pip install -e 'examples[versioning]'")
 
 PAGE = LecturePage.of("8.2")
 STAGES = ["ingest", "validate", "train", "evaluate"]
@@ -65,7 +65,7 @@ def test_every_step_runs(lab):
 
 
 def test_repro_runs_every_stage_then_none(lab):
-    result, folder = lab
+    result, _ = lab
     first, second = step_output(result, 2), step_output(result, 3)
     assert ran(first) == STAGES
     assert "ingest: 10000 rows from generated:10000" in first and "evaluate: roc_auc=0.8682" in first
@@ -108,6 +108,10 @@ def test_push_sends_the_current_versions_and_pull_brings_them_back(lab):
     result, folder = lab
     push, pull = step_output(result, 6), step_output(result, 7)
     assert push.count("new:") == 5 and "5 files pushed" in push
+    sizes = dict(reversed(line.split("\t")) for line in push.splitlines() if "\t" in line and line[0].isdigit())
+    cache, store = (float(re.sub(r"[KM]$", "", size)) * (1024 if size.endswith("M") else 1) for size in
+                    (sizes[".dvc/cache"], next(size for path, size in sizes.items() if path != ".dvc/cache")))
+    assert cache > store, f"the cache also holds the older models: {sizes}"
     assert "not in cache:" in pull and "deleted:" in pull
     assert "5 files fetched and 5 files added" in pull
     assert pull.rstrip().endswith("Data and pipelines are up to date.")
@@ -125,7 +129,6 @@ def test_push_sends_the_current_versions_and_pull_brings_them_back(lab):
 
 
 def test_the_page_quotes_the_lab(lab):
-    result, _ = lab
     text = PAGE.text
     for fact in ("`ingest: 10000 rows`", "`evaluate: roc_auc=0.8682`", "`5 files pushed`",
                  "`5 files fetched and 5 files added`", "DVC 3.67.1"):
