@@ -156,10 +156,15 @@ def full_size_copy(folder: Path) -> Path:
 
 
 def add_filler_questions(bank_path: Path, quizzes: Path, fillers: list[tuple[str, int]]) -> None:
-    """Give each filler lecture one question of the copied bank, a copy of its first multiple-choice one."""
+    """Give each filler lecture one question of the copied bank, a copy of its first short-answer one.
+
+    A short answer has no choices, so the copies leave the bank's spread of correct positions and of
+    right-choice counts as it is (copies of a choice question would repeat its pattern and fail the
+    checks against guessable banks); every bank has at least two short answers.
+    """
     bank = yaml.safe_load(bank_path.read_text(encoding="utf-8"))
     questions = bank["questions"]
-    model = next((question for question in questions if question["type"] == "multiple"), questions[0])
+    model = next((question for question in questions if question["type"] == "short"), questions[0])
     for lecture_id, objectives in fillers:
         question = {**model, "id": f"filler-{lecture_id.replace('.', '-')}", "lecture": lecture_id,
                     "objectives": list(range(1, objectives + 1))}
