@@ -21,7 +21,6 @@ printed), 2 bad input (no store, no such version or alias, unreadable data), wit
 from __future__ import annotations
 
 import argparse
-import logging
 import subprocess
 import sys
 import tempfile
@@ -104,13 +103,17 @@ def has_commit(repo: str, commit: str) -> bool:
 
 
 def packages(tracking_uri: str, name: str, version: str) -> list[str]:
-    """The ``name==version`` lines of the ``requirements.txt`` MLflow stored with the model."""
+    """The ``name==version`` lines of the ``requirements.txt`` MLflow stored with the model.
+
+    Only that one file is fetched: ``mlflow.pyfunc.get_model_dependencies`` would download the whole
+    model directory (the fitted pipeline included) to read it.
+    """
     import mlflow
 
-    logging.getLogger("mlflow").setLevel(logging.WARNING)  # no "To install the dependencies ..." line
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_registry_uri(tracking_uri)
-    text = Path(mlflow.pyfunc.get_model_dependencies(f"models:/{name}/{version}")).read_text(encoding="utf-8")
+    local = mlflow.artifacts.download_artifacts(f"models:/{name}/{version}/requirements.txt")
+    text = Path(local).read_text(encoding="utf-8")
     return [line.strip() for line in text.splitlines() if "==" in line]
 
 
