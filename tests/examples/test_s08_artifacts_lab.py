@@ -87,7 +87,8 @@ def test_the_tour_runs_in_process_and_refuses_bad_input(tmp_path, capsys):
         assert main(list(arguments)) == 2, arguments
         err = capsys.readouterr().err
         assert err.startswith("error: ") and message in err and err.count("\n") == 1, (arguments, err)
-    reference = runpy.run_path(str(SCRIPT))["reference"]
+    functions = runpy.run_path(str(SCRIPT))
+    reference = functions["reference"]
     assert reference("churn@champion") == ("churn", None, "champion") and reference("churn/3") == ("churn", "3", None)
-    with pytest.raises(runpy.run_path(str(SCRIPT))["BadInput"], match="write name@alias"):
+    with pytest.raises(functions["BadInput"], match="write name@alias"):
         reference("churn")
