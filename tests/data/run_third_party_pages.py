@@ -1,4 +1,4 @@
-"""Run the third-party pseudo-code of lectures 5.3 (GX) and 5.5 (Feast) in a throw-away venv.
+"""Run the third-party pseudo-code of lectures 5.3 (GX), 5.5 (Feast) and 8.2 (deltalake, lakefs) in a throw-away venv.
 
 Not a test of the suite: the project does not install these packages (Feast 0.67 even requires
 pandas < 3, which the project does not use). Run it when you change that code or move it to a new
@@ -8,6 +8,14 @@ version, then update ``third_party_names.yaml``::
     /tmp/gxvenv/bin/python tests/data/run_third_party_pages.py great_expectations
     python -m venv /tmp/feastvenv && /tmp/feastvenv/bin/pip install feast==0.67.0
     /tmp/feastvenv/bin/python tests/data/run_third_party_pages.py feast
+    python -m venv /tmp/deltavenv && /tmp/deltavenv/bin/pip install deltalake==1.6.6 pandas pyarrow
+    /tmp/deltavenv/bin/python tests/data/run_third_party_pages.py deltalake
+    python -m venv /tmp/lakefsvenv && /tmp/lakefsvenv/bin/pip install lakefs==0.16.0
+    /tmp/lakefsvenv/bin/python tests/data/run_third_party_pages.py lakefs
+
+The lakeFS code needs a lakeFS server, which the course does not run: its calls that would reach
+the server are replaced by autospec mocks, which refuse any argument the real method's signature
+does not accept, so that run checks the names and arguments, not the server's answers.
 
 It prints what the code returned and exits 0 when it ran and gave the expected answer.
 """
@@ -87,9 +95,53 @@ def run_feast() -> None:
     assert value == 1
 
 
+def run_deltalake() -> None:
+    """Lecture 8.2: write January, overwrite with February; version 0 must give January's rows back."""
+    import pandas as pd
+
+    january = pd.DataFrame({"customerID": ["7590-VHVEG", "5575-GNVDE"], "MonthlyCharges": [29.85, 56.95]})
+    february = pd.DataFrame({"customerID": ["7590-VHVEG", "5575-GNVDE", "3668-QPYBK"],
+                             "MonthlyCharges": [29.85, 59.90, 53.85]})
+    previous = Path.cwd()
+    with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)
+        try:
+            scope = {"january": january, "february": february}
+            exec(fences("8.2")[0], scope)  # the page's own code, in a throw-away venv
+        finally:
+            os.chdir(previous)
+    print("version 0:", scope["trained_on"].to_dict("records"))
+    print("history:", [(entry["version"], entry["operation"]) for entry in scope["history"]])
+    pd.testing.assert_frame_equal(scope["trained_on"], january)
+    assert [entry["version"] for entry in scope["history"]] == [1, 0]
+
+
+def run_lakefs() -> None:
+    """Lecture 8.2: the branch, upload, commit and merge, every call that reaches the server an autospec mock."""
+    from unittest import mock
+
+    import lakefs
+    from lakefs.branch import Branch
+    from lakefs.object import WriteableObject
+
+    os.environ |= {"LAKECTL_SERVER_ENDPOINT_URL": "http://127.0.0.1:1", "LAKECTL_CREDENTIALS_ACCESS_KEY_ID": "key",
+                   "LAKECTL_CREDENTIALS_SECRET_ACCESS_KEY": "secret"}  # a client is made; nothing is sent
+    returns_self = {"side_effect": lambda self, *args, **kwargs: self}
+    with mock.patch.object(Branch, "create", autospec=True, **returns_self) as create, \
+            mock.patch.object(WriteableObject, "upload", autospec=True, **returns_self) as upload, \
+            mock.patch.object(Branch, "commit", autospec=True) as commit, \
+            mock.patch.object(Branch, "merge_into", autospec=True) as merge_into:
+        exec(fences("8.2")[1], {"export": b"parquet bytes", "lakefs": lakefs})  # the page's own code
+    print("create:", create.call_args.kwargs, "commit:", commit.call_args.kwargs)
+    (branch,), _ = create.call_args
+    assert (branch.repo_id, branch.id) == ("churn-data", "export-2026-12")
+    assert create.call_args.kwargs == {"source_reference": "main"} and upload.call_count == 1
+    assert merge_into.call_args.args[1].id == "main"
+
+
 if __name__ == "__main__":
     package = sys.argv[1] if len(sys.argv) > 1 else ""
-    runners = {"great_expectations": run_gx, "feast": run_feast}
+    runners = {"great_expectations": run_gx, "feast": run_feast, "deltalake": run_deltalake, "lakefs": run_lakefs}
     if package not in runners:
         sys.exit(f"usage: run_third_party_pages.py {{{'|'.join(runners)}}}")
     print(f"{package}=={version(package)}")
