@@ -16,6 +16,7 @@ needs four guarantees that MLflow, SageMaker and Vertex AI give you without aski
 4. **Integrity on load**: ``resolve`` hashes the file again and refuses one that changed.
 
 What it does not have (who may promote, an audit log, a UI, links to runs) is the lecture's table.
+With no command it runs a demo in a temporary folder: two versions, an alias, a changed file refused.
 Exit codes: 0 done, 1 refused (a changed file), 2 bad input (no such model, version, alias or file).
 """
 
@@ -153,11 +154,26 @@ def _version_number(text: str) -> int:
     return int(text)
 
 
+def demo(root: Path) -> int:
+    """Register a small file twice, point ``champion`` at v1, change v1's file and show it refused."""
+    model = root / "model.bin"
+    model.write_bytes(b"demo weights")
+    for arguments in (["register", "churn", str(model)], ["register", "churn", str(model)],
+                      ["alias", "churn", "champion", "1"], ["resolve", "churn@champion"]):
+        print(f"$ folder_registry.py {' '.join(arguments)}")
+        main(["--root", str(root / "registry"), *arguments])
+    (root / "registry/churn/1/model.bin").write_bytes(b"changed weights")
+    print("$ folder_registry.py resolve churn@champion   # after changing v1's file")
+    refused = main(["--root", str(root / "registry"), "resolve", "churn@champion"])
+    print(f"exit code: {refused} (1: refused, as it must be)")
+    return 0 if refused == 1 else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``register``, ``alias``, ``resolve`` and ``list``; see the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=Path("registry"), help="the registry folder (default: registry)")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command")
     add = commands.add_parser("register", help="copy a file in as the next version")
     add.add_argument("name")
     add.add_argument("file", type=Path)
@@ -170,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     show = commands.add_parser("list", help="every version with its hash and aliases")
     show.add_argument("name")
     arguments = parser.parse_args(argv)
+    if arguments.command is None:
+        with tempfile.TemporaryDirectory() as folder:
+            return demo(Path(folder))
     root = arguments.root
     try:
         if arguments.command == "register":

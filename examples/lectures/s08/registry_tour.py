@@ -12,7 +12,9 @@ Three jobs of a registry, on the store ``churn train`` writes to::
 - **load**: resolve ``name@alias`` or ``name/version`` to a version and score the first three rows of
   ``--data`` with it, so you can see that two references give the same model, or not.
 
-It only reads. Exit codes: 0 done, 2 bad input (no store, no such model, version, alias or data file).
+It only reads. Without ``--tracking-uri`` it first trains a demo model on 1,000 generated customers
+into a temporary store, then lists it and loads ``churn@challenger``.
+Exit codes: 0 done, 2 bad input (no store, no such model, version, alias or data file).
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from churn.config import check_tracking_uri
+from churn.config import check_tracking_uri, load_config
 from churn.features import feature_frame
 from churn.governance.versions import UnknownVersion, resolve_version
 from churn.ingest import DataError, load_table
@@ -75,10 +78,28 @@ def load(client: Any, reference: str, data: Path, tracking_uri: str) -> tuple[st
 # --8<-- [end:load]
 
 
+def demo(folder: Path) -> int:
+    """Train the default config on 1,000 generated customers into ``folder``, then list and load it."""
+    from churn.generate import generate_customers
+    from churn.tracking import log_run
+    from churn.train import load_training_data, train
+
+    data = folder / "customers.csv"
+    generate_customers(1000, seed=42).to_csv(data, index=False)
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    config = load_config(None, data={"generated_rows": 1000, "generator_seed": 42})
+    config = config.model_copy(update={"tracking": config.tracking.model_copy(update={"uri": uri})})
+    log_run(train(config, load_training_data(config, data)), config)
+    print(f"a demo store in {folder}: one version of churn trained on 1,000 generated customers")
+    if main(["--tracking-uri", uri]) != 0:
+        return 1
+    return main(["--tracking-uri", uri, "--load", "churn@challenger", "--data", str(data)])
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: list by default, ``--find TAG=VALUE`` or ``--load REFERENCE --data FILE``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tracking-uri", required=True, help="the store, e.g. sqlite:///mlflow.db")
+    parser.add_argument("--tracking-uri", help="the store, e.g. sqlite:///mlflow.db (default: a demo store)")
     parser.add_argument("--model", default="churn", help="the registered model (default: churn)")
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--find", metavar="TAG=VALUE", help="versions whose tag starts with this value")
@@ -88,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.load and arguments.data is None:
         parser.error("--load needs --data FILE (the rows to score)")
     logging.getLogger("mlflow").setLevel(logging.ERROR)
+    if arguments.tracking_uri is None:
+        if arguments.find or arguments.load:
+            parser.error("--find and --load need --tracking-uri (the store to read)")
+        with tempfile.TemporaryDirectory() as folder:
+            return demo(Path(folder))
     try:
         uri = check_tracking_uri(arguments.tracking_uri)
         if uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).is_file():
