@@ -1,7 +1,8 @@
 """Third-party code on the pages uses only names that were checked against a stated version.
 
-Lectures 5.3 (Great Expectations) and 5.5 (Feast) show code of libraries the project does not
-install. It is marked ``# pseudo-code`` and never runs in the course tests, so it could rot unseen.
+Lectures 5.3 (Great Expectations), 5.5 (Feast), 8.2 (Delta Lake, lakeFS) and 8.3 (SageMaker, Vertex
+AI) show code of libraries the project does not install. It is marked ``# pseudo-code`` and never
+runs in the course tests, so it could rot unseen.
 ``tests/data/third_party_names.yaml`` lists, per package, the version the code was checked
 against and every name the code uses (imports, calls and their keyword arguments); each was
 verified by running the page's code in a throw-away virtual environment with that version. This
@@ -133,13 +134,14 @@ def test_the_pages_use_only_checked_names(package):
 @pytest.mark.parametrize("package", sorted(PACKAGES))
 def test_the_pages_state_the_checked_version(package):
     version = PACKAGES[package]["version"]
+    distribution = PACKAGES[package].get("distribution", package)  # what pip installs, when not the import name
     pages = {where.rsplit(":", 1)[0] for where, _ in USES.get(package, [])}
     assert pages, f"no page uses {package} any more: remove it from {DATA.relative_to(ROOT)}"
     for page in sorted(pages):
         text = (ROOT / page).read_text(encoding="utf-8")
-        stated = set(re.findall(rf"\b{re.escape(package)}==([\w.]+)", text))
+        stated = set(re.findall(rf"(?<![\w-]){re.escape(distribution)}==([\w.]+)", text))
         assert stated == {version}, (f"{page}: say which version the {package} code was checked against, as "
-                                     f"`{package}=={version}` (the page states {sorted(stated) or 'none'})")
+                                     f"`{distribution}=={version}` (the page states {sorted(stated) or 'none'})")
 
 
 def test_the_name_reader_resolves_imports_calls_and_keywords():

@@ -1,4 +1,4 @@
-"""Run the third-party pseudo-code of lectures 5.3 (GX), 5.5 (Feast) and 8.2 (deltalake, lakefs) in a throw-away venv.
+"""Run the third-party pseudo-code of lectures 5.3, 5.5, 8.2 and 8.3 in a throw-away venv per package.
 
 Not a test of the suite: the project does not install these packages (Feast 0.67 even requires
 pandas < 3, which the project does not use). Run it when you change that code or move it to a new
@@ -12,10 +12,17 @@ version, then update ``third_party_names.yaml``::
     /tmp/deltavenv/bin/python tests/data/run_third_party_pages.py deltalake
     python -m venv /tmp/lakefsvenv && /tmp/lakefsvenv/bin/pip install lakefs==0.16.0
     /tmp/lakefsvenv/bin/python tests/data/run_third_party_pages.py lakefs
+    python -m venv /tmp/cloudvenv && /tmp/cloudvenv/bin/pip install boto3==1.44.18 google-cloud-aiplatform==2.7.0
+    /tmp/cloudvenv/bin/python tests/data/run_third_party_pages.py boto3
+    /tmp/cloudvenv/bin/python tests/data/run_third_party_pages.py google-cloud-aiplatform
 
 The lakeFS code needs a lakeFS server, which the course does not run: its calls that would reach
 the server are replaced by autospec mocks, which refuse any argument the real method's signature
-does not accept, so that run checks the names and arguments, not the server's answers.
+does not accept, so that run checks the names and arguments, not the server's answers. The same
+holds for lecture 8.3's clouds: the SageMaker calls go to botocore's ``Stubber``, which validates
+every request against the service's API model (parameter names, types, required members; the run
+checks enum values such as ``ModelApprovalStatus`` itself), and the Vertex AI calls that would reach
+Google Cloud are autospec mocks.
 
 It prints what the code returned and exits 0 when it ran and gave the expected answer.
 """
@@ -139,9 +146,68 @@ def run_lakefs() -> None:
     assert merge_into.call_args.args[1].id == "main"
 
 
+def _check_enums(params: dict, model, **_: object) -> None:
+    """Refuse a top-level string parameter whose value is not one of its shape's enum values."""
+    for name, value in params.items():
+        shape = model.input_shape.members.get(name)
+        if shape is not None and getattr(shape, "enum", None) and value not in shape.enum:
+            raise ValueError(f"{model.name}: {name}={value!r} is not one of {shape.enum}")
+
+
+def run_boto3() -> None:
+    """Lecture 8.3: register, approve and find churn v2 in SageMaker, every request validated by botocore."""
+    from unittest import mock
+
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client("sagemaker", region_name="eu-west-1", aws_access_key_id="key", aws_secret_access_key="secret")
+    client.meta.events.register("provide-client-params.sagemaker.*", _check_enums)
+    group = "arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/churn"
+    package = "arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/2"
+    with Stubber(client) as stubber:  # requests are validated against the API model, then answered here
+        stubber.add_response("create_model_package_group", {"ModelPackageGroupArn": group})
+        stubber.add_response("create_model_package", {"ModelPackageArn": package})
+        stubber.add_response("update_model_package", {"ModelPackageArn": package})
+        stubber.add_response("list_model_packages", {"ModelPackageSummaryList": [
+            {"ModelPackageName": "churn", "ModelPackageGroupName": "churn", "ModelPackageVersion": 2,
+             "ModelPackageArn": package, "CreationTime": "2026-12-06T12:00:00Z", "ModelPackageStatus": "Completed",
+             "ModelApprovalStatus": "Approved"}]})
+        scope = {"image_uri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn:2"}
+        with mock.patch.object(boto3, "client", return_value=client):
+            exec(fences("8.3")[0], scope)  # the page's own code
+        stubber.assert_no_pending_responses()
+    newest = scope["newest"]["ModelPackageSummaryList"][0]
+    print("newest approved:", newest["ModelPackageVersion"], newest["ModelApprovalStatus"])
+    assert newest["ModelPackageVersion"] == 2
+
+
+def run_aiplatform() -> None:
+    """Lecture 8.3: upload churn v2 as a version with aliases; every call that reaches Google Cloud an autospec mock."""
+    from unittest import mock
+
+    from google.cloud import aiplatform
+    from google.cloud.aiplatform.models import ModelRegistry
+
+    uploaded = mock.create_autospec(aiplatform.Model, instance=True, version_id="2")
+    with mock.patch.object(aiplatform.Model, "upload", autospec=True, return_value=uploaded) as upload, \
+            mock.patch.object(ModelRegistry, "__init__", autospec=True, return_value=None) as registry, \
+            mock.patch.object(ModelRegistry, "add_version_aliases", autospec=True) as add_aliases, \
+            mock.patch.object(aiplatform.Model, "__init__", autospec=True, return_value=None) as get_model:
+        exec(fences("8.3")[1], {"image_uri": "europe-docker.pkg.dev/acme-ml/churn/churn:2"})  # the page's own code
+    print("upload:", upload.call_args.kwargs)
+    print("aliases:", add_aliases.call_args.kwargs, "model:", get_model.call_args.args[1:])
+    assert upload.call_args.kwargs["version_aliases"] == ["challenger"]
+    assert upload.call_args.kwargs["is_default_version"] is False
+    assert registry.call_args.args[1] is uploaded
+    assert add_aliases.call_args.kwargs == {"new_aliases": ["champion"], "version": "2"}
+    assert get_model.call_args.args[1].endswith("/models/churn@champion")
+
+
 if __name__ == "__main__":
     package = sys.argv[1] if len(sys.argv) > 1 else ""
-    runners = {"great_expectations": run_gx, "feast": run_feast, "deltalake": run_deltalake, "lakefs": run_lakefs}
+    runners = {"great_expectations": run_gx, "feast": run_feast, "deltalake": run_deltalake, "lakefs": run_lakefs,
+               "boto3": run_boto3, "google-cloud-aiplatform": run_aiplatform}
     if package not in runners:
         sys.exit(f"usage: run_third_party_pages.py {{{'|'.join(runners)}}}")
     print(f"{package}=={version(package)}")
