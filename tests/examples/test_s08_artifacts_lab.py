@@ -92,3 +92,9 @@ def test_the_tour_runs_in_process_and_refuses_bad_input(tmp_path, capsys):
     assert reference("churn@champion") == ("churn", None, "champion") and reference("churn/3") == ("churn", "3", None)
     with pytest.raises(functions["BadInput"], match="write name@alias"):
         reference("churn")
+    stored = store / "1" / "abcdef0123" / "artifacts" / "onnx" / "model.onnx"  # the server's layout
+    stored.parent.mkdir(parents=True)
+    stored.write_bytes(b"onnx")
+    assert functions["stored_copy"](store, "abcdef0123", "onnx/model.onnx") == stored
+    with pytest.raises(functions["BadInput"], match=r"holds no onnx/model\.onnx of run 99999999"):
+        functions["stored_copy"](store, "9999999999", "onnx/model.onnx")
