@@ -2,7 +2,7 @@
 
 Three views of one registry (default: ``sqlite:///mlflow.db`` in the current folder, model ``churn``)::
 
-    python examples/lectures/s08/model_states.py list        # every version: aliases, state tags, old stage
+    python examples/lectures/s08/model_states.py list        # every version: aliases, stages, state tags
     python examples/lectures/s08/model_states.py load        # what models:/churn@champion resolves to and scores
     python examples/lectures/s08/model_states.py old-stage   # what the deprecated stage API still does
 
@@ -44,18 +44,21 @@ def old_stage(aliases: list[str]) -> str:
     if CHALLENGER in aliases:
         return "Staging"
     return "Archived"  # previous_champion included: retired, but kept one command away
+# --8<-- [end:old_stage]
 
 
+# --8<-- [start:states]
 def states(client: Any, name: str) -> list[str]:
-    """One line per version of ``name``: its aliases, its state tags and the old stage it maps onto."""
+    """One line per version: its aliases, the old stage they map onto, the stage MLflow stores, state tags."""
     pointers = client.get_registered_model(name).aliases  # alias -> version: one version per alias
-    lines = [f"{'version':<8} {'aliases':<18} {'old stage':<11} state tags"]
+    lines = [f"{'version':<8} {'aliases':<18} {'maps to':<11} {'stage':<11} state tags"]
     for version in sorted(client.search_model_versions(f"name='{name}'"), key=lambda v: int(v.version)):
         aliases = sorted(alias for alias, number in pointers.items() if str(number) == str(version.version))
         tags = ", ".join(f"{key}={version.tags[key][:10]}" for key in STATE_TAGS if key in version.tags)
-        lines.append(f"v{version.version:<7} {', '.join(aliases) or '-':<18} {old_stage(aliases):<11} {tags or '-'}")
+        lines.append(f"v{version.version:<7} {', '.join(aliases) or '-':<18} {old_stage(aliases):<11} "
+                     f"{version.current_stage:<11} {tags or '-'}")  # current_stage: set only by the old API
     return lines
-# --8<-- [end:old_stage]
+# --8<-- [end:states]
 
 
 def customers() -> Any:
@@ -69,7 +72,6 @@ def customers() -> Any:
 def load(tracking_uri: str, name: str) -> list[str]:
     """Resolve ``models:/<name>@champion`` as every consumer does, and score three customers with it."""
     import mlflow
-
     from churn.features import feature_frame
     from churn.predict import load_champion
 
@@ -84,38 +86,53 @@ def load(tracking_uri: str, name: str) -> list[str]:
     return [f"{uri} -> version {version.version} (run {version.run_id[:8]})",
             f"P(churn) of three customers: {', '.join(f'{p:.4f}' for p in sklearn_p)}",
             f"churn.predict.load_champion: version {service.model_version}, "
-            f"P(churn) {', '.join(f'{p:.4f}' for p in onnx_p)}"]
+            f"P(churn) {', '.join(f'{p:.4f}' for p in onnx_p)}", old_uri(tracking_uri, name)]
 # --8<-- [end:load]
+
+
+def old_uri(tracking_uri: str, name: str) -> str:
+    """What an old tutorial's ``models:/<name>/Production`` loads: the stage field, which no alias move changes."""
+    client = registry_client(tracking_uri)
+    if not any(v.current_stage == "Production" for v in client.search_model_versions(f"name='{name}'")):
+        return f"models:/{name}/Production -> no version (none has the old stage Production)"
+    version, _ = resolve_old_uri(client, tracking_uri, name)
+    return f"models:/{name}/Production -> version {version} (the old stage field)"
+
+
+def resolve_old_uri(client: Any, tracking_uri: str, name: str) -> tuple[str, int]:
+    """The version ``models:/<name>/Production`` resolves to, and how many FutureWarnings resolving it gave."""
+    import mlflow
+
+    with warnings.catch_warnings(record=True) as on_load:
+        warnings.simplefilter("always")
+        mlflow.set_registry_uri(tracking_uri)
+        info = mlflow.models.get_model_info(f"models:/{name}/Production")  # the old URI, as old tutorials load it
+    by_run = {v.run_id: v.version for v in client.search_model_versions(f"name='{name}'")}
+    return by_run[info.run_id], sum(issubclass(w.category, FutureWarning) for w in on_load)
 
 
 # --8<-- [start:old_api]
 def old_stage_api(tracking_uri: str, name: str) -> list[str]:
     """Move the champion's version to the old stage Production; show what MLflow warns and what it keeps."""
-    import mlflow
-
     client = registry_client(tracking_uri)
     champion = client.get_model_version_by_alias(name, CHAMPION)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         moved = client.transition_model_version_stage(name, champion.version, "Production")
         latest = client.get_latest_versions(name, stages=["Production"])
-    with warnings.catch_warnings(record=True) as on_load:
-        warnings.simplefilter("always")
-        mlflow.set_registry_uri(tracking_uri)
-        info = mlflow.models.get_model_info(f"models:/{name}/Production")  # the old URI, as old tutorials load it
+    version, loud = resolve_old_uri(client, tracking_uri, name)
     said = [f"{w.category.__name__}: {deprecation(w.message)}" for w in caught]
-    loaded = [w for w in on_load if issubclass(w.category, FutureWarning)]
-    by_run = {v.run_id: v.version for v in client.search_model_versions(f"name='{name}'")}
     return [*said, f"version {moved.version}: current_stage={moved.current_stage}",
             f"get_latest_versions(Production) -> version {', '.join(str(v.version) for v in latest)}",
-            f"models:/{name}/Production -> version {by_run[info.run_id]}, {len(loaded)} FutureWarning on loading"]
+            f"models:/{name}/Production -> version {version}, {loud} FutureWarning on loading"]
+
+# --8<-- [end:old_api]
 
 
 def deprecation(message: Warning | str) -> str:
     """MLflow's deprecation message without its markup, module path and link."""
     text = str(message).replace("``", "").replace("mlflow.tracking.client.MlflowClient.", "")
     return text.split(" To learn more")[0]
-# --8<-- [end:old_api]
 
 
 def demo(folder: Path) -> list[str]:
