@@ -38,7 +38,7 @@ class BadInput(Exception):
 
 # --8<-- [start:old_stage]
 def old_stage(aliases: list[str]) -> str:
-    """The stage of MLflow's old model that a version with these aliases corresponds to."""
+    """The old MLflow stage that a version with these aliases corresponds to."""
     if CHAMPION in aliases:
         return "Production"
     if CHALLENGER in aliases:
