@@ -40,7 +40,8 @@ def version_rows(tracking_uri: str, model: str = "churn") -> list[dict[str, Any]
     for version in sorted(client.search_model_versions(f"name='{model}'"), key=lambda v: int(v.version)):
         run = client.get_run(version.run_id)
         tags = version.tags
-        rows.append({"version": version.version, "aliases": ",".join(sorted(aliases.get(str(version.version), []))) or "-",
+        names = ",".join(sorted(aliases.get(str(version.version), []))) or "-"
+        rows.append({"version": version.version, "aliases": names,
                      "trained_by": run.data.tags.get("mlflow.user", "unknown"),
                      "gate": tags.get("gate", "not run"), "approved_by": tags.get("approved_by", "-"),
                      "roc_auc": run.data.metrics["roc_auc"], "saving": run.data.metrics["saving_per_1000"]})
