@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from coursekit.course import load_course
+from tests import lecture_tests
 from tests.conftest import deck_pages, page_url, site_pages
 from tests.diagram_sizes import (
     DECK_DRAWN,
@@ -28,6 +30,19 @@ def _with_diagrams(site, relatives: list[str]) -> dict[str, int]:
     return {relative: count for relative, count in found.items() if count}
 
 
+def _of_wanted_lecture(config: pytest.Config, found: dict[str, int]) -> dict[str, int]:
+    """With ``pytest --lecture ID``, only that lecture's page and deck (skip when they have no diagram)."""
+    only = lecture_tests.wanted_lecture(config)
+    if not only:
+        return found
+    lecture = load_course(config.rootpath).lecture(only)
+    mine = (lecture.src_uri.removesuffix(".md") + "/index.html", f"slides/{only}/index.html")
+    kept = {relative: count for relative, count in found.items() if relative in mine}
+    if not kept:
+        pytest.skip(f"lecture {only} has no diagram")
+    return kept
+
+
 def _measure_pages(tab, server, pages: dict[str, int]) -> dict[str, list[dict]]:
     measured = {}
     for relative, count in pages.items():
@@ -38,11 +53,11 @@ def _measure_pages(tab, server, pages: dict[str, int]) -> dict[str, list[dict]]:
 
 
 @pytest.fixture(scope="module")
-def diagram_pages(built_site) -> dict[str, int]:
-    """Site-relative page paths with their number of diagrams."""
+def diagram_pages(request, built_site) -> dict[str, int]:
+    """Site-relative page paths with their number of diagrams (one lecture's with ``--lecture``)."""
     pages = _with_diagrams(built_site, site_pages(built_site))
     assert pages, "the site should have pages with diagrams"
-    return pages
+    return _of_wanted_lecture(request.config, pages)
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +98,10 @@ def test_on_a_phone_diagrams_scroll_sideways_instead_of_shrinking(phone, server,
     assert not failures, "\n".join(failures)
 
 
-def test_every_slide_diagram_has_labels_of_at_least_14_px(page, server, built_site):
+def test_every_slide_diagram_has_labels_of_at_least_14_px(request, page, server, built_site):
     decks = _with_diagrams(built_site, deck_pages(built_site))
     assert decks, "some decks should have diagrams"
+    decks = _of_wanted_lecture(request.config, decks)
     failures = []
     for relative in decks:
         page.goto(page_url(server, relative), wait_until="networkidle")
