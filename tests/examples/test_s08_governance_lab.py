@@ -89,10 +89,10 @@ def test_the_script_runs_in_process_on_the_lab_store(lab, capsys, monkeypatch):
     _, folder = lab
     monkeypatch.chdir(folder)
     functions = runpy.run_path(str(SCRIPT))
-    assert functions["main"](["--tracking-uri", "sqlite:///mlflow.db"]) == 0
+    assert functions["main"](["--tracking-uri", f"sqlite:///{folder / 'mlflow.db'}"]) == 0
     out = capsys.readouterr().out
     assert "WARNING" not in out and "rollback" in out
-    rows = functions["version_rows"]("sqlite:///mlflow.db")
+    rows = functions["version_rows"](f"sqlite:///{folder / 'mlflow.db'}")
     assert [(row["aliases"], row["approved_by"]) for row in rows] == [("champion", "ana"), ("-", "ana")]
     rows[1]["trained_by"] = "ana"
     assert functions["duty_warnings"](rows) == ["v2: approved by ana, who also trained it"]

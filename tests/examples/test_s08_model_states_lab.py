@@ -90,7 +90,8 @@ def test_the_lab_leaves_the_alias_and_the_old_stage_apart(lab):
     from mlflow import MlflowClient
 
     _, folder = lab
-    client = MlflowClient(f"sqlite:///{folder / 'mlflow.db'}")
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)  # without registry_uri, the process-wide registry
     assert client.get_registered_model("churn").aliases == {"champion": 1}, "no previous_champion after a rollback"
     versions = {int(v.version): v for v in client.search_model_versions("name='churn'")}
     assert (versions[1].current_stage, versions[2].current_stage) == ("None", "Production")
@@ -113,6 +114,13 @@ def test_the_demo_promotes_twice_and_rolls_back(demo_store):
     assert rows[-2:] == ["v1 champion Production None gate=passed, approved_by=demo",
                          "v2 - Archived None gate=passed, approved_by=demo, rolled_back_at=" + rows[-1].split("=")[-1]]
     assert "v1 previous_champion Archived None gate=passed, approved_by=demo" in rows
+
+
+def test_each_alias_maps_onto_the_old_stage_the_page_gives(demo_store):
+    old_stage = demo_store[0]["old_stage"]
+    assert [old_stage(aliases) for aliases in (["champion"], ["challenger"], ["previous_champion"], [])] == \
+        ["Production", "Staging", "Archived", "Archived"]
+    assert old_stage(["challenger", "champion"]) == "Production", "the champion alias wins"
 
 
 def test_the_commands_read_and_write_what_the_page_says(demo_store, capsys):

@@ -15,6 +15,7 @@ import json
 import re
 import runpy
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -160,3 +161,21 @@ def test_two_registrations_at_once_never_share_a_number(tmp_path):
     for thread in threads:
         thread.join()
     assert sorted(numbers) == list(range(1, 9))
+
+
+def test_a_registration_that_loses_the_race_takes_the_next_number(tmp_path, monkeypatch):
+    register = runpy.run_path(str(FOLDER))["register"]
+    model = tmp_path / "model.bin"
+    model.write_bytes(b"weights")
+    make_folder = Path.mkdir
+    rival = []
+
+    def rival_first(self: Path, *args, **kwargs):  # another registration makes version 1 just before this one
+        if self.name == "1" and not rival:
+            rival.append(self)
+            make_folder(self)
+        return make_folder(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", rival_first)
+    assert register(tmp_path / "r", "churn", model) == 2, "version 1 was taken between counting and mkdir"
+    assert not any((tmp_path / "r/churn/1").iterdir()), "the rival's folder is left to the rival"
