@@ -58,7 +58,7 @@ def test_the_asset_diagram_draws_exactly_the_jobs_assets_and_dependencies():
 
 def test_the_gates_diagram_counts_the_contract_rules_and_the_gates_are_where_the_page_says():
     body = diagram("Where the churn pipeline can say no")
-    assert f"{len(CONTRACT_RULES)} rules" in body
+    assert f"Contract checks: {len(CONTRACT_RULES)} rules" in body
     nodes = {node.name: node for node in asset_graph.job_graph(defs, "churn_training")}
     assert nodes["validated_customers"].checks == len(CONTRACT_RULES)
     assert "class validated_customers,promotion_decision gate" in diagram("The churn training job's asset graph")
