@@ -55,10 +55,34 @@ def test_the_clock_is_the_monthly_schedule_the_page_names():
 
 def test_the_dagster_apis_the_page_names_exist():
     assert dg.__version__.startswith("1.13."), "the page says Dagster 1.13"
-    policy = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=26))
+    policy = dg.FreshnessPolicy.cron(deadline_cron="0 6 * * *", lower_bound_delta=timedelta(hours=24))
+    assert 'dg.FreshnessPolicy.cron(deadline_cron="0 6 * * *", lower_bound_delta=timedelta(hours=24))' in PAGE.text
     spec = dg.AssetSpec("customer_table", owners=["team:data-platform"], freshness_policy=policy)
     assert spec.owners == ["team:data-platform"]
-    assert callable(dg.asset_sensor) and callable(dg.build_last_update_freshness_checks)
+    assert callable(dg.asset_sensor)
+
+
+def test_freshness_policies_supersede_freshness_checks_and_are_not_marked_preview():
+    from dagster._symbol_annotations import is_beta, is_deprecated, is_preview, is_superseded
+
+    assert is_superseded(dg.build_last_update_freshness_checks)
+    with pytest.warns(dg.SupersessionWarning):
+        dg.build_last_update_freshness_checks(assets=["customer_table"], lower_bound_delta=timedelta(hours=24))
+    assert not (is_preview(dg.FreshnessPolicy) or is_beta(dg.FreshnessPolicy))
+    assert is_deprecated(dg.LegacyFreshnessPolicy)
+    assert "preview" not in PAGE.section("Triggers across the boundary")
+
+
+def test_an_external_asset_is_tracked_never_materialised_and_its_updates_are_reported():
+    node = dg.Definitions(assets=[dg.AssetSpec("customer_table")]).resolve_asset_graph().get(
+        dg.AssetKey("customer_table"))
+    assert node.is_external and not node.is_materializable
+    webserver = pytest.importorskip("dagster_webserver.external_assets")
+    assert callable(webserver.handle_report_asset_materialization_request)
+    assert "`/report_asset_materialization/`" in PAGE.text
+    with dg.instance_for_test() as instance:  # what a sensor of ours, or the endpoint, records
+        instance.report_runless_asset_event(dg.AssetMaterialization("customer_table"))
+        assert instance.get_latest_materialization_event(dg.AssetKey("customer_table")) is not None
 
 
 def test_the_raci_keeps_lectures_1_6_and_3_6():

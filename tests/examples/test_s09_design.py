@@ -81,6 +81,27 @@ def test_the_failure_table_names_the_retried_assets():
     assert retried == {"raw_customers", "registered_challenger", "promotion_decision"}
 
 
+def test_the_default_io_manager_pickles_each_asset_under_dagster_home(tmp_path):
+    assert "io_manager" not in (defs.resources or {}), "the page says the project sets no I/O manager"
+
+    @dg.asset
+    def parent() -> dict:
+        return {"rows": 3}
+
+    @dg.asset
+    def child(parent: dict) -> int:
+        return parent["rows"]
+
+    job = dg.Definitions(assets=[parent, child]).resolve_implicit_global_asset_job_def()
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        assert job.execute_in_process(instance=instance).success
+        assert (tmp_path / "storage" / "parent").is_file() and (tmp_path / "storage" / "child").is_file()
+        # rebuild one asset from its stored parent, without running the parent again
+        again = job.execute_in_process(instance=instance, asset_selection=[dg.AssetKey("child")])
+        assert again.success and again.output_for_node("child") == 3
+    assert "`$DAGSTER_HOME/storage/`" in PAGE.section("What flows along each arrow")
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """Run every shell step of the lab, in order, in one bash session."""
