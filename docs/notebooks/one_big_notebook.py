@@ -40,7 +40,8 @@ from churn.generate import Quality, generate_customers, write_table
 
 WORK = Path(tempfile.mkdtemp(prefix="one-big-notebook-"))
 EXPORT = WORK / "churn_export.csv"
-quality = Quality(blank_total_charges_share=0.01, duplicate_share=0.01, out_of_range_share=0.005)
+quality = Quality(blank_total_charges_share=0.01, duplicate_share=0.01,
+                  out_of_range_share=0.005)
 write_table(generate_customers(10_000, seed=42, quality=quality), EXPORT)
 print("wrote", EXPORT.name)
 
@@ -54,7 +55,7 @@ print("wrote", EXPORT.name)
 import numpy as np
 import pandas as pd
 
-DATA = EXPORT  # was "/Users/maria/Downloads/churn_export_final.csv": edit this line on your machine
+DATA = EXPORT  # was "/Users/maria/Downloads/churn_export_final.csv"
 df = pd.read_csv(DATA)
 print("loaded", df.shape)
 
@@ -79,9 +80,12 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
-model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
+X_train, X_test, y_train, y_test = train_test_split(
+    X, y, test_size=0.25, random_state=0)
+model = make_pipeline(StandardScaler(),
+                      LogisticRegression(C=1.0, max_iter=1000))
 model.fit(X_train, y_train)
+print("trained on", len(X_train), "rows")
 
 # %%
 # [5] evaluate
@@ -90,15 +94,19 @@ from sklearn.metrics import recall_score, roc_auc_score
 proba = model.predict_proba(X_test)[:, 1]
 called = proba >= 0.35
 roc_auc = roc_auc_score(y_test, proba)
-cost = 500 * ((y_test == 1) & ~called).sum() + 50 * ((y_test == 0) & called).sum()
+cost = (500 * ((y_test == 1) & ~called).sum()
+        + 50 * ((y_test == 0) & called).sum())
 recall = recall_score(y_test, called)
-print(f"ROC AUC {roc_auc:.4f}, recall {recall:.4f}, cost per 1000 {1000 * cost / len(y_test):.0f}")
+per_1000 = 1000 * cost / len(y_test)
+print(f"ROC AUC {roc_auc:.4f}, recall {recall:.4f}, "
+      f"cost per 1000 {per_1000:.0f}")
 
 # %%
 # [6] save
 import pickle
 
-MODEL_PATH = WORK / "churn_model_FINAL_v2.pkl"  # was "/Users/maria/models/churn_model_FINAL_v2.pkl"
+# was "/Users/maria/models/churn_model_FINAL_v2.pkl"
+MODEL_PATH = WORK / "churn_model_FINAL_v2.pkl"
 with open(MODEL_PATH, "wb") as file:
     pickle.dump(model, file)
 print("saved", MODEL_PATH.name)
@@ -115,14 +123,14 @@ import ast
 
 
 def cell(tag: str) -> str:
-    """The source of the Part 1 cell that starts with ``# tag``, as last executed."""
-    if "In" in globals():
+    """The source of the Part 1 cell starting ``# tag``, as last run."""
+    if "In" in globals():  # the kernel's input history
         history = list(globals()["In"])
     else:  # run as a plain script: read the cells from this file
         import jupytext
 
         history = [c.source for c in jupytext.read(__file__).cells]
-    return [source for source in history if source.startswith(f"# {tag}")][-1]
+    return [s for s in history if s.startswith(f"# {tag}")][-1]
 
 
 PART_1 = [cell(f"[{number}]") for number in range(1, 7)]
@@ -139,7 +147,8 @@ print("Part 1 has", len(PART_1), "cells")
 first_roc_auc = roc_auc
 for tag in ("[3]", "[4]", "[5]"):
     exec(cell(tag))
-print(f"ROC AUC in order [1]-[5]: {first_roc_auc:.4f}; after running [3] twice: {roc_auc:.4f}")
+print(f"ROC AUC in order [1]-[5]: {first_roc_auc:.4f}; "
+      f"after running [3] twice: {roc_auc:.4f}")
 print("same code, same data, same number:", first_roc_auc == roc_auc)
 
 # %% [markdown]
@@ -149,7 +158,8 @@ print("same code, same data, same number:", first_roc_auc == roc_auc)
 # %%
 for tag in ("[1]", "[2]", "[3]", "[4]", "[5]"):
     exec(cell(tag))
-print(f"ROC AUC after a fresh run of [1]-[5]: {roc_auc:.4f}; first run again:", roc_auc == first_roc_auc)
+print(f"ROC AUC after a fresh run of [1]-[5]: {roc_auc:.4f}; "
+      "first run again:", roc_auc == first_roc_auc)
 
 # %% [markdown]
 # ### 2. Paths and numbers typed into cells
@@ -158,7 +168,8 @@ print(f"ROC AUC after a fresh run of [1]-[5]: {roc_auc:.4f}; first run again:", 
 # reader edits cells `[1]` and `[6]` before it runs at all.
 
 # %%
-for path in ("/Users/maria/Downloads/churn_export_final.csv", "/Users/maria/models/churn_model_FINAL_v2.pkl"):
+for path in ("/Users/maria/Downloads/churn_export_final.csv",
+             "/Users/maria/models/churn_model_FINAL_v2.pkl"):
     print(path, "exists here:", Path(path).exists())
 
 # %% [markdown]
@@ -171,20 +182,23 @@ for path in ("/Users/maria/Downloads/churn_export_final.csv", "/Users/maria/mode
 import churn
 from churn.config import load_config
 
-config = load_config(Path(churn.__file__).parents[1] / "configs" / "default.yaml")
-typed = [  # (cell, what the cell says, its value, the config's key, the config's value)
+config = load_config(
+    Path(churn.__file__).parents[1] / "configs" / "default.yaml")
+params, costs = config.model.params, config.costs
+typed = [  # (cell, what it says, its value, the config's key and value)
     ("[4]", "test_size=0.25", 0.25, "test_size", config.test_size),
     ("[4]", "random_state=0", 0, "seed", config.seed),
-    ("[4]", "C=1.0", 1.0, "model.params.C", config.model.params["C"]),
-    ("[4]", "max_iter=1000", 1000, "model.params.max_iter", config.model.params["max_iter"]),
+    ("[4]", "C=1.0", 1.0, "model.params.C", params["C"]),
+    ("[4]", "max_iter=1000", 1000, "model.params.max_iter",
+     params["max_iter"]),
     ("[5]", "proba >= 0.35", 0.35, "threshold", config.threshold),
-    ("[5]", "500 * ", 500, "costs.missed_churner", config.costs.missed_churner),
-    ("[5]", "50 * ", 50, "costs.wasted_offer", config.costs.wasted_offer),
+    ("[5]", "500 * ", 500, "costs.missed_churner", costs.missed_churner),
+    ("[5]", "50 * ", 50, "costs.wasted_offer", costs.wasted_offer),
 ]
 for tag, text, value, key, in_config in typed:
-    assert text in cell(tag), (tag, text)  # the literal really is typed in that cell
-    verdict = "same, typed twice" if value == in_config else "DIFFERS"
-    print(f"{tag} {text.strip():15} config {key} = {in_config:<6g} {verdict}")
+    assert text in cell(tag), (tag, text)  # the literal is in that cell
+    verdict = "a copy" if value == in_config else "DIFFERS"
+    print(f"{tag} {text.strip():15} {key} = {in_config:g}: {verdict}")
 
 # %% [markdown]
 # ### 3. A copied cleaning step that disagrees with the validated one
@@ -202,15 +216,20 @@ exec(cell("[2]"))
 notebook_clean = df
 validated, report = validate(raw)
 print(report.summary())
-print("rows kept: notebook", len(notebook_clean), "| churn.validate", len(validated))
+print("rows kept: notebook", len(notebook_clean),
+      "| churn.validate", len(validated))
 blank = raw["TotalCharges"].astype(str).str.strip().eq("")
-print("rows the notebook drops:", len(raw) - len(notebook_clean), "| with a blank TotalCharges:", int(blank.sum()))
+print("rows the notebook drops:", len(raw) - len(notebook_clean),
+      "| with a blank TotalCharges:", int(blank.sum()))
 duplicates = notebook_clean["customerID"].duplicated()
 print("duplicated customerID kept by the notebook:", int(duplicates.sum()))
-tenure, monthly = get_column("tenure"), get_column("MonthlyCharges")  # the contract's ranges
-out_of_range = ~notebook_clean["tenure"].between(tenure.minimum, tenure.maximum) \
-    | ~notebook_clean["MonthlyCharges"].between(monthly.minimum, monthly.maximum)
-print("out-of-range tenure or MonthlyCharges kept by the notebook:", int(out_of_range.sum()))
+out_of_range = pd.Series(False, index=notebook_clean.index)
+for name in ("tenure", "MonthlyCharges"):  # the contract's ranges
+    column = get_column(name)
+    out_of_range |= ~notebook_clean[name].between(column.minimum,
+                                                  column.maximum)
+print("out-of-range tenure or MonthlyCharges kept by the notebook:",
+      int(out_of_range.sum()))
 
 # %% [markdown]
 # The duplicates are worse than noise: a copy of a customer can land in the training split and
@@ -221,22 +240,24 @@ exec(cell("[3]"))
 exec(cell("[4]"))
 ids = notebook_clean["customerID"]
 seen = ids.loc[X_test.index].isin(set(ids.loc[X_train.index]))
-print("test rows whose customer is also in the training split:", int(seen.sum()), "of", len(X_test))
+print("test rows whose customer is also in the training split:",
+      int(seen.sum()), "of", len(X_test))
 
 # %% [markdown]
 # ### 4. A model without its features, metrics nowhere
 #
-# Cell `[6]` pickled the estimator alone. Its features were made by cell `[3]`, so scoring new
-# customers means running the notebook's cells again, and `get_dummies` on a small batch makes
-# other columns than it made on 10,000 rows.
+# Cell `[6]` pickled the scaler and the estimator. Their inputs were made by cells `[2]` and
+# `[3]`, so scoring new customers means running those cells again, and `get_dummies` on a small
+# batch makes other columns than it made on 10,000 rows.
 
 # %%
 with open(MODEL_PATH, "rb") as file:
     saved = pickle.load(file)
-df = pd.read_csv(DATA).head(3)  # three customers to score: replay cells [2] and [3] on them
+df = pd.read_csv(DATA).head(3)  # three customers: replay cells [2] and [3]
 exec(cell("[2]"))
 exec(cell("[3]"))
-print("the pickle expects", saved.n_features_in_, "columns; cells [2] and [3] on 3 customers make", X.shape[1])
+print("the pickle expects", saved.n_features_in_, "columns;",
+      "cells [2] and [3] on 3 customers make", X.shape[1])
 try:
     saved.predict_proba(X)
 except ValueError as error:
@@ -248,7 +269,7 @@ except ValueError as error:
 # which code made it.
 
 # %%
-print("files the notebook left:", sorted(path.name for path in WORK.iterdir()))
+print("files the notebook left:", sorted(p.name for p in WORK.iterdir()))
 
 # %% [markdown]
 # ### 5. No tests: nothing to call
@@ -257,7 +278,8 @@ print("files the notebook left:", sorted(path.name for path in WORK.iterdir()))
 # function, so the cleaning rule of cell `[2]` can only be checked by running the whole notebook.
 
 # %%
-functions = [node.name for source in PART_1 for node in ast.walk(ast.parse(source))
+functions = [node.name for source in PART_1
+             for node in ast.walk(ast.parse(source))
              if isinstance(node, ast.FunctionDef)]
 print("functions in cells [1]-[6]:", len(functions))
 
@@ -275,12 +297,15 @@ from churn.train import load_training_data
 runs = []
 for _ in range(2):
     data = load_training_data(config, EXPORT)
-    pipeline = build_pipeline(config.model.kind, config.model.params, seed=config.seed)
+    pipeline = build_pipeline(config.model.kind, params, seed=config.seed)
     pipeline.fit(feature_frame(data.train), target(data.train))
-    runs.append(roc_auc_score(target(data.test), pipeline.predict_proba(feature_frame(data.test))[:, 1]))
-print(f"churn.train on the export: ROC AUC {runs[0]:.4f}, again {runs[1]:.4f}, identical: {runs[0] == runs[1]}")
+    scores = pipeline.predict_proba(feature_frame(data.test))[:, 1]
+    runs.append(roc_auc_score(target(data.test), scores))
+print(f"churn.train on the export: ROC AUC {runs[0]:.4f}, "
+      f"again {runs[1]:.4f}, identical: {runs[0] == runs[1]}")
 three, _ = validate(pd.read_csv(DATA).head(3), require_target=False)
-print("the fitted pipeline scores the same 3 customers:", pipeline.predict_proba(feature_frame(three))[:, 1].round(3))
+print("the fitted pipeline scores the same 3 customers:",
+      pipeline.predict_proba(feature_frame(three))[:, 1].round(3))
 
 # %% [markdown]
 # The notebook's scratch folder goes; the lecture's lab keeps its own files in a folder of yours.
