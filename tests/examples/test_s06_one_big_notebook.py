@@ -49,7 +49,7 @@ QUOTES = [
     ("Part 2 counts 0", "functions in cells [1]-[6]: 0"),
     ("ROC AUC 0.8498 both\ntimes", "churn.train on the export: ROC AUC 0.8498, again 0.8498, identical: True"),
     ("The\nnotebook's 0.8633 is higher", "ROC AUC in order [1]-[5]: 0.8633; after running [3] twice: 0.8631"),
-    ("Part 2 finds seven of them", "[5] 50 *            costs.wasted_offer = 50: a copy"),
+    ("Part 2 checks seven of them", "[5] 50 *            costs.wasted_offer = 50: a copy"),
 ]
 
 
@@ -95,7 +95,9 @@ def test_the_notebook_defines_no_function_in_part_1_and_the_project_tests_valida
     assert len(cells) == 6
     assert not [node for source in cells for node in ast.walk(ast.parse(source)) if isinstance(node, ast.FunctionDef)]
     tests = (ROOT / "tests/examples/test_validate.py").read_text(encoding="utf-8")
-    assert "validate(" in tests and "def test_" in tests
+    assert "validate(" in tests and tests.count("\ndef test_") == 28  # "in 28 tests such as ..."
+    assert "def test_blank_total_charges_in_the_first_month_becomes_zero(" in tests
+    assert "in 28 tests such as `test_blank_total_charges_in_the_first_month_becomes_zero`" in PAGE.text
 
 
 @pytest.fixture(scope="module")
