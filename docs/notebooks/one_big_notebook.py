@@ -42,7 +42,8 @@ WORK = Path(tempfile.mkdtemp(prefix="one-big-notebook-"))
 EXPORT = WORK / "churn_export.csv"
 quality = Quality(blank_total_charges_share=0.01, duplicate_share=0.01,
                   out_of_range_share=0.005)
-write_table(generate_customers(10_000, seed=42, quality=quality), EXPORT)
+customers = generate_customers(10_000, seed=42, quality=quality)
+write_table(customers, EXPORT)
 print("wrote", EXPORT.name)
 
 # %% [markdown]
@@ -69,7 +70,8 @@ print("after cleaning", df.shape)
 # [3] features
 df["TotalCharges"] = np.log1p(df["TotalCharges"])  # skewed, so log it
 df["charges_ratio"] = df["TotalCharges"] / (df["tenure"] + 1)
-X = pd.get_dummies(df.drop(columns=["customerID", "Churn"]), drop_first=True)
+X = pd.get_dummies(df.drop(columns=["customerID", "Churn"]),
+                   drop_first=True)
 y = (df["Churn"] == "Yes").astype(int)
 print("features", X.shape)
 
@@ -185,18 +187,20 @@ from churn.config import load_config
 config = load_config(
     Path(churn.__file__).parents[1] / "configs" / "default.yaml")
 params, costs = config.model.params, config.costs
-typed = [  # (cell, what it says, its value, the config's key and value)
+# (cell, what it says, its value, the config's key and value)
+typed = [
     ("[4]", "test_size=0.25", 0.25, "test_size", config.test_size),
     ("[4]", "random_state=0", 0, "seed", config.seed),
     ("[4]", "C=1.0", 1.0, "model.params.C", params["C"]),
     ("[4]", "max_iter=1000", 1000, "model.params.max_iter",
      params["max_iter"]),
     ("[5]", "proba >= 0.35", 0.35, "threshold", config.threshold),
-    ("[5]", "500 * ", 500, "costs.missed_churner", costs.missed_churner),
+    ("[5]", "500 * ", 500, "costs.missed_churner",
+     costs.missed_churner),
     ("[5]", "50 * ", 50, "costs.wasted_offer", costs.wasted_offer),
 ]
 for tag, text, value, key, in_config in typed:
-    assert text in cell(tag), (tag, text)  # the literal is in that cell
+    assert text in cell(tag), (tag, text)  # it is in that cell
     verdict = "a copy" if value == in_config else "DIFFERS"
     print(f"{tag} {text.strip():15} {key} = {in_config:g}: {verdict}")
 
@@ -222,7 +226,8 @@ blank = raw["TotalCharges"].astype(str).str.strip().eq("")
 print("rows the notebook drops:", len(raw) - len(notebook_clean),
       "| with a blank TotalCharges:", int(blank.sum()))
 duplicates = notebook_clean["customerID"].duplicated()
-print("duplicated customerID kept by the notebook:", int(duplicates.sum()))
+print("duplicated customerID kept by the notebook:",
+      int(duplicates.sum()))
 out_of_range = pd.Series(False, index=notebook_clean.index)
 for name in ("tenure", "MonthlyCharges"):  # the contract's ranges
     column = get_column(name)
@@ -253,7 +258,8 @@ print("test rows whose customer is also in the training split:",
 # %%
 with open(MODEL_PATH, "rb") as file:
     saved = pickle.load(file)
-df = pd.read_csv(DATA).head(3)  # three customers: replay cells [2] and [3]
+# three customers to score: replay cells [2] and [3] on them
+df = pd.read_csv(DATA).head(3)
 exec(cell("[2]"))
 exec(cell("[3]"))
 print("the pickle expects", saved.n_features_in_, "columns;",
@@ -269,7 +275,8 @@ except ValueError as error:
 # which code made it.
 
 # %%
-print("files the notebook left:", sorted(p.name for p in WORK.iterdir()))
+print("files the notebook left:",
+      sorted(p.name for p in WORK.iterdir()))
 
 # %% [markdown]
 # ### 5. No tests: nothing to call
@@ -297,7 +304,8 @@ from churn.train import load_training_data
 runs = []
 for _ in range(2):
     data = load_training_data(config, EXPORT)
-    pipeline = build_pipeline(config.model.kind, params, seed=config.seed)
+    pipeline = build_pipeline(config.model.kind, params,
+                              seed=config.seed)
     pipeline.fit(feature_frame(data.train), target(data.train))
     scores = pipeline.predict_proba(feature_frame(data.test))[:, 1]
     runs.append(roc_auc_score(target(data.test), scores))
