@@ -36,14 +36,16 @@
 import tempfile
 from pathlib import Path
 
-from churn.generate import Quality, generate_customers, write_table
+from churn import generate
 
 WORK = Path(tempfile.mkdtemp(prefix="one-big-notebook-"))
 EXPORT = WORK / "churn_export.csv"
-quality = Quality(blank_total_charges_share=0.01, duplicate_share=0.01,
-                  out_of_range_share=0.005)
-customers = generate_customers(10_000, seed=42, quality=quality)
-write_table(customers, EXPORT)
+quality = generate.Quality(blank_total_charges_share=0.01,
+                           duplicate_share=0.01,
+                           out_of_range_share=0.005)
+customers = generate.generate_customers(10_000, seed=42,
+                                        quality=quality)
+generate.write_table(customers, EXPORT)
 print("wrote", EXPORT.name)
 
 # %% [markdown]
@@ -56,19 +58,22 @@ print("wrote", EXPORT.name)
 import numpy as np
 import pandas as pd
 
-DATA = EXPORT  # was "/Users/maria/Downloads/churn_export_final.csv"
+# was "/Users/maria/Downloads/churn_export_final.csv"
+DATA = EXPORT
 df = pd.read_csv(DATA)
 print("loaded", df.shape)
 
 # %%
 # [2] clean (from the Telco tutorial)
-df["TotalCharges"] = pd.to_numeric(df["TotalCharges"], errors="coerce")
+df["TotalCharges"] = pd.to_numeric(df["TotalCharges"],
+                                   errors="coerce")
 df = df.dropna()
 print("after cleaning", df.shape)
 
 # %%
 # [3] features
-df["TotalCharges"] = np.log1p(df["TotalCharges"])  # skewed, so log it
+# skewed, so log it
+df["TotalCharges"] = np.log1p(df["TotalCharges"])
 df["charges_ratio"] = df["TotalCharges"] / (df["tenure"] + 1)
 X = pd.get_dummies(df.drop(columns=["customerID", "Churn"]),
                    drop_first=True)
@@ -125,13 +130,14 @@ import ast
 
 
 def cell(tag: str) -> str:
-    """The source of the Part 1 cell starting ``# tag``, as last run."""
+    """The source of Part 1's cell ``# tag``, as last run."""
     if "In" in globals():  # the kernel's input history
         history = list(globals()["In"])
     else:  # run as a plain script: read the cells from this file
         import jupytext
 
-        history = [c.source for c in jupytext.read(__file__).cells]
+        cells = jupytext.read(__file__).cells
+        history = [c.source for c in cells]
     return [s for s in history if s.startswith(f"# {tag}")][-1]
 
 
@@ -151,7 +157,8 @@ for tag in ("[3]", "[4]", "[5]"):
     exec(cell(tag))
 print(f"ROC AUC in order [1]-[5]: {first_roc_auc:.4f}; "
       f"after running [3] twice: {roc_auc:.4f}")
-print("same code, same data, same number:", first_roc_auc == roc_auc)
+print("same code, same data, same number:",
+      first_roc_auc == roc_auc)
 
 # %% [markdown]
 # Only "Restart & Run All" gives the first number back, and only if nobody saved the notebook
@@ -189,7 +196,8 @@ config = load_config(
 params, costs = config.model.params, config.costs
 # (cell, what it says, its value, the config's key and value)
 typed = [
-    ("[4]", "test_size=0.25", 0.25, "test_size", config.test_size),
+    ("[4]", "test_size=0.25", 0.25, "test_size",
+     config.test_size),
     ("[4]", "random_state=0", 0, "seed", config.seed),
     ("[4]", "C=1.0", 1.0, "model.params.C", params["C"]),
     ("[4]", "max_iter=1000", 1000, "model.params.max_iter",
@@ -197,12 +205,14 @@ typed = [
     ("[5]", "proba >= 0.35", 0.35, "threshold", config.threshold),
     ("[5]", "500 * ", 500, "costs.missed_churner",
      costs.missed_churner),
-    ("[5]", "50 * ", 50, "costs.wasted_offer", costs.wasted_offer),
+    ("[5]", "50 * ", 50, "costs.wasted_offer",
+     costs.wasted_offer),
 ]
 for tag, text, value, key, in_config in typed:
     assert text in cell(tag), (tag, text)  # it is in that cell
     verdict = "a copy" if value == in_config else "DIFFERS"
-    print(f"{tag} {text.strip():15} {key} = {in_config:g}: {verdict}")
+    print(f"{tag} {text.strip():15} {key} = {in_config:g}:",
+          verdict)
 
 # %% [markdown]
 # ### 3. A copied cleaning step that disagrees with the validated one
@@ -233,8 +243,8 @@ for name in ("tenure", "MonthlyCharges"):  # the contract's ranges
     column = get_column(name)
     out_of_range |= ~notebook_clean[name].between(column.minimum,
                                                   column.maximum)
-print("out-of-range tenure or MonthlyCharges kept by the notebook:",
-      int(out_of_range.sum()))
+print("out-of-range tenure or MonthlyCharges kept by the",
+      "notebook:", int(out_of_range.sum()))
 
 # %% [markdown]
 # The duplicates are worse than noise: a copy of a customer can land in the training split and
@@ -307,11 +317,13 @@ for _ in range(2):
     pipeline = build_pipeline(config.model.kind, params,
                               seed=config.seed)
     pipeline.fit(feature_frame(data.train), target(data.train))
-    scores = pipeline.predict_proba(feature_frame(data.test))[:, 1]
+    test_features = feature_frame(data.test)
+    scores = pipeline.predict_proba(test_features)[:, 1]
     runs.append(roc_auc_score(target(data.test), scores))
 print(f"churn.train on the export: ROC AUC {runs[0]:.4f}, "
       f"again {runs[1]:.4f}, identical: {runs[0] == runs[1]}")
-three, _ = validate(pd.read_csv(DATA).head(3), require_target=False)
+three, _ = validate(pd.read_csv(DATA).head(3),
+                    require_target=False)
 print("the fitted pipeline scores the same 3 customers:",
       pipeline.predict_proba(feature_frame(three))[:, 1].round(3))
 
