@@ -21,7 +21,7 @@
 # modules. Lecture 6.2 walks through it and maps every cell onto the module that replaces it.
 #
 # The site executes this notebook on every build and the test suite executes it again, so every
-# number below is what the code printed. It is a percent-format Python file: open it in Jupyter
+# number below is what the code printed. It is a percent-format Python file: convert it for Jupyter
 # with `jupytext --to ipynb docs/notebooks/one_big_notebook.py`.
 
 # %% [markdown]
