@@ -51,7 +51,9 @@ print("wrote", EXPORT.name)
 # %% [markdown]
 # ## Part 1: the notebook
 #
-# Six cells, as found. The comments are the author's.
+# Six cells, as found. The comments are the author's. Each cell's first line names it, `# [1]`
+# to `# [6]`, as the lecture does; Jupyter's `In [n]` counter runs one ahead, because the export
+# cell above ran first.
 
 # %%
 # [1] load
