@@ -24,5 +24,13 @@ def test_notebook_executes_without_errors(path):
     outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.get("outputs", [])]
     assert not [output for output in outputs if output.output_type == "error"]
     text = "".join(output.get("text", "") for output in outputs)
-    assert "21 columns, 19 features" in text
-    assert "range" in text and "allowed values" in text
+    assert path.name in EXPECTED, f"say in EXPECTED what {path.name} must print"
+    for expected in EXPECTED[path.name]:
+        assert expected in text, f"{path.name} should print {expected!r}"
+
+
+# What each notebook must print (one_big_notebook.py is checked line by line in test_s06_one_big_notebook.py).
+EXPECTED = {
+    "contract_tour.py": ("21 columns, 19 features", "range", "allowed values"),
+    "one_big_notebook.py": ("same code, same data, same number: False", "identical: True"),
+}
