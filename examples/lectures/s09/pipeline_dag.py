@@ -103,7 +103,7 @@ def run_record(folder: Path, rows: int) -> tuple[bool, list[str]]:
 # Dagster's console log at ERROR only: the run record below is the part the lecture reads.
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 # The metadata the record shows: what varies from run to run (run ids, seconds) stays in Dagster's record.
-SHOWN = ("rows", "rows_in", "rows_out", "rows_train", "rows_test", "model_kind", "roc_auc", "pr_auc",
+SHOWN = ("rows", "source", "rows_in", "rows_out", "rows_train", "rows_test", "model_kind", "roc_auc", "pr_auc",
          "version", "passed", "challenger_version", "champion_version_before")
 
 
