@@ -73,6 +73,7 @@ def validated_customers(raw_customers: RawTable) -> Iterator[dg.Output | dg.Asse
                                      f"{report.to_text()}", allow_retries=False)
 
 
+# --8<-- [start:training_data]
 @dg.asset(group_name=GROUP)
 def training_data(context: dg.AssetExecutionContext, validated_customers: ValidatedTable,
                   settings: ChurnSettings) -> TrainingData:
@@ -80,6 +81,7 @@ def training_data(context: dg.AssetExecutionContext, validated_customers: Valida
     data = split(validated_customers, settings.experiment())
     context.add_output_metadata({"rows_train": len(data.train), "rows_test": len(data.test)})
     return data
+# --8<-- [end:training_data]
 
 
 @dg.asset(group_name=GROUP)
@@ -92,6 +94,7 @@ def trained_model(context: dg.AssetExecutionContext, training_data: TrainingData
     return result
 
 
+# --8<-- [start:fan_in]
 @dg.asset(group_name=GROUP)
 def evaluation_metrics(context: dg.AssetExecutionContext, trained_model: TrainResult, training_data: TrainingData,
                        settings: ChurnSettings) -> dict[str, float]:
@@ -110,6 +113,7 @@ def registered_challenger(context: dg.AssetExecutionContext, trained_model: Trai
     context.add_output_metadata({"version": registered.version, "run_id": registered.run_id,
                                  "model_uri": registered.model_uri})
     return registered
+# --8<-- [end:fan_in]
 
 
 @dg.asset(group_name=GROUP, retry_policy=EXTERNAL_RETRY)
