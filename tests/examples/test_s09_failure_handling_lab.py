@@ -86,12 +86,17 @@ def test_the_failed_run_leaves_the_champion_where_it_was(lab):
 
 
 def test_the_page_states_the_policy_the_code_has():
+    import dagster as dg
     from churn.pipeline.assets import EXTERNAL_RETRY
 
-    text = " ".join(PAGE.text.split())
-    assert f"max_retries={EXTERNAL_RETRY.max_retries}" in text.replace(" ", "") or "three retries" in text
-    for centre in (2, 6, 14):
-        assert f"{centre} s" in text, f"the page gives the wait centred on {centre} s"
+    assert EXTERNAL_RETRY.max_retries == 3 and EXTERNAL_RETRY.jitter == dg.Jitter.PLUS_MINUS
+    section = PAGE.section("Backoff and jitter")
+    delay = EXTERNAL_RETRY.delay
+    for attempt, ordinal in ((1, "1st"), (2, "2nd"), (3, "3rd")):
+        centre = (2**attempt - 1) * delay
+        row = f"| {ordinal} | {centre:g} s | {centre - delay:g} to {centre + delay:g} s |"
+        assert row in section, f"{PAGE.name}: the backoff table should have the row {row!r}"
+    assert "22 s on average and 28 s at most" in " ".join(section.split())
 
 
 def _matches(field: str, value: int) -> bool:
@@ -153,8 +158,10 @@ def test_the_drills_in_this_process(lab, monkeypatch, capsys):
     assert namespace["main"](["transient", "--failures", "1"]) == 0
     out = capsys.readouterr().out
     assert "attempt 2 of registered_challenger: registered" in out and "1 retries" in out
-    assert namespace["main"](["transient", "--failures", "4"]) == 1, "four refusals exhaust three retries"
-    assert "attempt 4 of registered_challenger: ConnectionError, no attempt left" in capsys.readouterr().out
+    assert namespace["main"](["transient", "--failures", "4"]) == 0, "four refusals exhaust three retries, as expected"
+    out = capsys.readouterr().out
+    assert "attempt 4 of registered_challenger: ConnectionError, no attempt left" in out
+    assert "run: FAILURE, 3 retries of registered_challenger" in out
     assert namespace["main"](["bad-data"]) == 0
     out = capsys.readouterr().out
     assert "registry unchanged" in out and 'failed_steps {"validated_customers"' in out
