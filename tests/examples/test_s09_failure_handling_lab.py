@@ -130,6 +130,13 @@ def test_the_ticks_agree_with_a_second_reading_of_the_cron_strings(after):
                                                                                          moment, 4)
 
 
+@pytest.mark.parametrize("cron", ["30 2 * * *", "0 6 * 1,7 *", "15 9 * * 0,6", "0 0 29 2 *"])
+def test_other_cron_strings_agree_too(cron):
+    """A day-of-month and a day-of-week of ``*`` mean every day (rrule alone would keep dtstart's day)."""
+    moment = datetime(2027, 1, 31, 21, 30, tzinfo=UTC)
+    assert drills()["next_ticks"](cron, "UTC", moment, 4) == brute_force_ticks(cron, moment, 4)
+
+
 def test_the_ticks_refuse_what_they_do_not_read():
     next_ticks = drills()["next_ticks"]
     now = datetime(2026, 12, 7, tzinfo=UTC)

@@ -59,14 +59,18 @@ def _field(text: str, low: int, high: int, name: str) -> list[int] | None:
 
 # --8<-- [start:ticks]
 def next_ticks(cron: str, timezone: str, after: datetime, count: int) -> list[datetime]:
-    """The next ``count`` times a cron string fires after ``after``, in ``timezone``, with dateutil's rrule."""
+    """The next ``count`` times a cron string fires after ``after``, in ``timezone``, with dateutil's rrule.
+
+    In a zone with summer time, the hour that is skipped or repeated is not resolved as Dagster does.
+    """
     minute, hour, day, month, weekday = cron.split()
     days, weekdays = _field(day, 1, 31, "day of month"), _field(weekday, 0, 7, "day of week")
     if days and weekdays:
         raise ValueError(f"{cron!r}: cron fires when the day of month OR the day of week matches; not read here")
     rule = rrule(YEARLY, dtstart=after.astimezone(ZoneInfo(timezone)).replace(second=0, microsecond=0),
                  bymonth=_field(month, 1, 12, "month") or range(1, 13),
-                 bymonthday=days, byweekday=[CRON_WEEKDAYS[d] for d in weekdays] if weekdays else None,
+                 bymonthday=days or (None if weekdays else range(1, 32)),  # rrule's default is dtstart's day
+                 byweekday=[CRON_WEEKDAYS[d] for d in weekdays] if weekdays else None,
                  byhour=_field(hour, 0, 23, "hour") or range(24), byminute=_field(minute, 0, 59, "minute") or range(60),
                  bysecond=0)
     return [tick.astimezone(UTC) for tick in islice((t for t in rule if t > after), count)]
