@@ -282,3 +282,24 @@ def test_dagster_loads_the_definitions(tmp_path):
                             text=True, timeout=180, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All code locations passed validation" in result.stdout + result.stderr
+
+
+def test_a_failed_run_raises_one_alert_naming_the_failed_step(tmp_path):
+    from churn.pipeline.sensors import pipeline_failure_alert
+
+    missing, alerts = tmp_path / "nowhere.csv", tmp_path / "alerts" / "pipeline_alerts.jsonl"
+    settings = settings_for(tmp_path, f"sqlite:///{tmp_path / 'mlflow.db'}", data_path=str(missing),
+                            pipeline_alerts=str(alerts))
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize(PIPELINE_ASSETS, resources={"settings": settings}, instance=instance,
+                            raise_on_error=False)
+    context = dg.build_run_status_sensor_context(
+        sensor_name=pipeline_failure_alert.name, dagster_event=result.get_run_failure_event(),
+        dagster_instance=instance, dagster_run=result.dagster_run, resources={"settings": settings},
+    ).for_run_failure()
+    pipeline_failure_alert(context)
+    [alert] = [json.loads(line) for line in alerts.read_text(encoding="utf-8").splitlines()]
+    assert alert["run_id"] == result.run_id and list(alert["failed_steps"]) == ["raw_customers"]
+    assert alert["failed_steps"]["raw_customers"].startswith(f"{missing}: no such file")
+    assert "Steps failed: ['raw_customers']" in alert["message"]
+    assert defs.get_sensor_def("pipeline_failure_alert").name == "pipeline_failure_alert"

@@ -40,6 +40,7 @@ EXTERNAL_RETRY = dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPON
 # --8<-- [end:retry]
 
 
+# --8<-- [start:fail_at_once]
 @contextmanager
 def fail_at_once_on_bad_input() -> Iterator[None]:
     """Turn an error no retry can fix into a step failure with its message, and without retries."""
@@ -47,6 +48,7 @@ def fail_at_once_on_bad_input() -> Iterator[None]:
         yield
     except (DataError, ConfigError, RegistryError) as error:
         raise dg.Failure(description=str(error), allow_retries=False) from None
+# --8<-- [end:fail_at_once]
 
 
 # --8<-- [start:assets]

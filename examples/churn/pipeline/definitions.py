@@ -1,4 +1,4 @@
-"""Everything Dagster loads: the assets with their checks, the jobs, the schedules, the sensor, the settings.
+"""Everything Dagster loads: the assets with their checks, the jobs, the schedules, the sensors, the settings.
 
 Serve the UI on this machine, with Dagster's storage in a local folder (``.dagster``, no database
 to set up), from ``examples/``::
@@ -18,14 +18,14 @@ from churn.pipeline.jobs import scoring_job, training_job
 from churn.pipeline.resources import settings_from_environment
 from churn.pipeline.schedules import monthly_retraining, weekly_scoring
 from churn.pipeline.scoring_assets import weekly_scores
-from churn.pipeline.sensors import retrain_signal_sensor
+from churn.pipeline.sensors import pipeline_failure_alert, retrain_signal_sensor
 
 # --8<-- [start:definitions]
 defs = dg.Definitions(
     assets=[*PIPELINE_ASSETS, weekly_scores],
     jobs=[training_job, scoring_job],
     schedules=[monthly_retraining, weekly_scoring],
-    sensors=[retrain_signal_sensor],
+    sensors=[retrain_signal_sensor, pipeline_failure_alert],
     resources={"settings": settings_from_environment()},
     executor=dg.in_process_executor,
 )

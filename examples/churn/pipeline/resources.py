@@ -7,7 +7,9 @@ defaults, the same as ``configs/default.yaml``), ``CHURN_DATA`` (a CSV or Parque
 generated customers as configured), ``CHURN_TRACKING_URI`` (default: the config's,
 ``sqlite:///mlflow.db``), ``CHURN_RETRAIN_SIGNAL`` (the file the retraining sensor reads), and for the
 weekly scoring job ``CHURN_SCORING_INPUT`` (the latest snapshot of active customers, a CSV or Parquet
-file; required by that job) and ``CHURN_SCORING_OUTPUT`` (default ``scores/scores.parquet``).
+file; required by that job), ``CHURN_SCORING_OUTPUT`` (default ``scores/scores.parquet``), and
+``CHURN_PIPELINE_ALERTS`` (the JSON-lines file the failure sensor appends one alert to per failed run;
+default ``monitoring/pipeline_alerts.jsonl``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from churn.monitoring.trigger import DEFAULT_SIGNAL, SIGNAL_ENV
 
 DEFAULT_RETRAIN_SIGNAL = DEFAULT_SIGNAL  # the file `churn retrain-check` writes
 DEFAULT_SCORING_OUTPUT = "scores/scores.parquet"
+DEFAULT_PIPELINE_ALERTS = "monitoring/pipeline_alerts.jsonl"
 
 
 # --8<-- [start:settings]
@@ -33,6 +36,7 @@ class ChurnSettings(dg.ConfigurableResource):
     retrain_signal: str = DEFAULT_RETRAIN_SIGNAL
     scoring_input: str | None = None
     scoring_output: str = DEFAULT_SCORING_OUTPUT
+    pipeline_alerts: str = DEFAULT_PIPELINE_ALERTS
 
     def experiment(self) -> ExperimentConfig:
         """Load the experiment configuration, with the tracking URI replaced when one is set here."""
@@ -51,4 +55,5 @@ def settings_from_environment() -> ChurnSettings:
                          tracking_uri=os.environ.get("CHURN_TRACKING_URI") or None,
                          retrain_signal=os.environ.get(SIGNAL_ENV) or DEFAULT_RETRAIN_SIGNAL,
                          scoring_input=os.environ.get("CHURN_SCORING_INPUT") or None,
-                         scoring_output=os.environ.get("CHURN_SCORING_OUTPUT") or DEFAULT_SCORING_OUTPUT)
+                         scoring_output=os.environ.get("CHURN_SCORING_OUTPUT") or DEFAULT_SCORING_OUTPUT,
+                         pipeline_alerts=os.environ.get("CHURN_PIPELINE_ALERTS") or DEFAULT_PIPELINE_ALERTS)

@@ -9,7 +9,8 @@ the same job between two months (the sensor in ``sensors.py``).
 
 Scoring is weekly: ``weekly_scoring`` scores the latest snapshot every Monday at 02:00 UTC, so the
 call list is ready before the retention team starts (lecture 3.5: the night before Monday, list at
-07:00). On a 1st that is a Sunday, the model retrained that evening scores the next morning's list.
+07:00). On a 1st that is a Sunday, the model retrained that evening scores the next morning's list
+only if a person promotes it first: scoring loads ``champion``, and a new version is only ``challenger``.
 The hours are this project's choice. Both schedules start stopped: turn them on in the UI
 (Automation) or with ``dagster schedule start``; the daemon that ``dagster dev`` runs then starts the jobs.
 """
