@@ -51,11 +51,17 @@ def job_graph(defs, job_name: str) -> list[AssetNode]:
 
 
 def triggers(defs, job_name: str) -> list[str]:
-    """What starts ``job_name``: each schedule with its cron, each sensor with its interval."""
+    """What starts ``job_name``: each schedule with its cron, each sensor with its interval.
+
+    A run status sensor (the failure alert) only watches runs and starts none, so it is left out.
+    """
+    from dagster import RunStatusSensorDefinition  # loaded already, with the definitions
+
     found = [f"schedule {s.name}: cron '{s.cron_schedule}' {s.execution_timezone}"
              for s in defs.schedules or [] if s.job_name == job_name]
     found += [f"sensor {s.name}: checks at most every {s.minimum_interval_seconds} s"
-              for s in defs.sensors or [] if job_name in {job.name for job in s.jobs}]
+              for s in defs.sensors or [] if not isinstance(s, RunStatusSensorDefinition)
+              and job_name in {job.name for job in s.jobs}]
     return found
 # --8<-- [end:graph]
 

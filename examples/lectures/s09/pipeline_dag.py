@@ -62,11 +62,17 @@ def dag_lines(defs: Any) -> list[str]:
 
 # --8<-- [start:triggers]
 def trigger_lines(defs: Any) -> list[str]:
-    """The jobs (which assets each runs), then what starts them: schedules (cron, UTC) and sensors."""
+    """The jobs (which assets each runs), then what starts them: schedules (cron, UTC) and sensors.
+
+    A run status sensor (the failure alert) only watches runs and starts none, so it is left out.
+    """
+    from dagster import RunStatusSensorDefinition  # loaded already, with the definitions
+
     lines = [f"job {job.name}: {job.description}" for job in defs.jobs]
     lines += [f"schedule {s.name}: '{s.cron_schedule}' {s.execution_timezone} -> {s.job_name}"
               for s in defs.schedules]
-    lines += [f"sensor {s.name}: every {s.minimum_interval_seconds} s -> {s.job_name}" for s in defs.sensors]
+    lines += [f"sensor {s.name}: every {s.minimum_interval_seconds} s -> {s.job_name}" for s in defs.sensors
+              if not isinstance(s, RunStatusSensorDefinition)]
     lines.append("manual: the UI's Materialize button, `dagster job execute`, or dagster.materialize() in Python")
     return lines
 # --8<-- [end:triggers]
