@@ -40,6 +40,7 @@ def materialize_training(folder: Path, rows: int = 2000) -> tuple[dg.DagsterInst
     config = folder / "experiment.yaml"
     config.write_text(yaml.safe_dump({"data": {"generated_rows": rows}}), encoding="utf-8")
     settings = ChurnSettings(config_path=str(config), tracking_uri=f"sqlite:///{folder / 'mlflow.db'}")
+    (folder / "dagster").mkdir(exist_ok=True)
     instance = dg.DagsterInstance.local_temp(tempdir=str(folder / "dagster"))  # a run's record outlives it
     result = dg.materialize(PIPELINE_ASSETS, resources={"settings": settings}, instance=instance)
     assert result.success  # raise_on_error=True (the default) raised already if a step failed
