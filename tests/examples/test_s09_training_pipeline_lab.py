@@ -99,7 +99,7 @@ def test_the_broken_delivery_registered_nothing(lab):
 
     _, folder, _, _ = lab
     client = MlflowClient(f"sqlite:///{folder / 'mlflow.db'}")
-    assert [v.version for v in client.search_model_versions("name='churn'")] == ["1"]
+    assert [str(v.version) for v in client.search_model_versions("name='churn'")] == ["1"]
     assert client.get_registered_model("churn").aliases == {"challenger": 1}
 
 

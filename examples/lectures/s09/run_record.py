@@ -14,8 +14,7 @@ folder), and prints the same record.
 Exit codes: 0 done, 2 bad input (no Dagster folder, no run, an unknown run id).
 """
 
-# No `from __future__ import annotations`: the script stays close to the assets' module, where Dagster
-# reads annotations at definition time.
+from __future__ import annotations
 
 import argparse
 import os
@@ -25,7 +24,6 @@ from pathlib import Path
 
 import dagster as dg
 import yaml
-
 from churn.pipeline.assets import PIPELINE_ASSETS
 from churn.pipeline.resources import ChurnSettings
 
