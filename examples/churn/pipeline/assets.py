@@ -52,6 +52,7 @@ def fail_at_once_on_bad_input() -> Iterator[None]:
 
 
 # --8<-- [start:assets]
+# --8<-- [start:asset_raw]
 @dg.asset(group_name=GROUP, retry_policy=EXTERNAL_RETRY)
 def raw_customers(context: dg.AssetExecutionContext, settings: ChurnSettings) -> RawTable:
     """The customer table as read from the configured file, or generated."""
@@ -59,8 +60,10 @@ def raw_customers(context: dg.AssetExecutionContext, settings: ChurnSettings) ->
         raw = ingest(settings.experiment(), settings.data_path)
     context.add_output_metadata({"rows": len(raw.frame), "source": raw.source})
     return raw
+# --8<-- [end:asset_raw]
 
 
+# --8<-- [start:asset_validated]
 @dg.asset(group_name=GROUP, check_specs=contract_check_specs())
 def validated_customers(raw_customers: RawTable) -> Iterator[dg.Output | dg.AssetCheckResult]:
     """The table checked against the data contract and cleaned; a fatal finding stops the run here."""
@@ -73,6 +76,7 @@ def validated_customers(raw_customers: RawTable) -> Iterator[dg.Output | dg.Asse
     if not report.ok:
         raise dg.Failure(description=f"the data breaks the contract; nothing was trained or registered.\n"
                                      f"{report.to_text()}", allow_retries=False)
+# --8<-- [end:asset_validated]
 
 
 # --8<-- [start:training_data]
@@ -97,6 +101,7 @@ def trained_model(context: dg.AssetExecutionContext, training_data: TrainingData
 
 
 # --8<-- [start:fan_in]
+# --8<-- [start:asset_deps]
 @dg.asset(group_name=GROUP)
 def evaluation_metrics(context: dg.AssetExecutionContext, trained_model: TrainResult, training_data: TrainingData,
                        settings: ChurnSettings) -> dict[str, float]:
@@ -116,6 +121,7 @@ def registered_challenger(context: dg.AssetExecutionContext, trained_model: Trai
                                  "model_uri": registered.model_uri})
     return registered
 # --8<-- [end:fan_in]
+# --8<-- [end:asset_deps]
 
 
 @dg.asset(group_name=GROUP, retry_policy=EXTERNAL_RETRY)

@@ -27,11 +27,13 @@ def check_name(rule: str) -> str:
     return "contract_" + rule.replace(" ", "_")
 
 
+# --8<-- [start:specs]
 def contract_check_specs() -> list[dg.AssetCheckSpec]:
     """One blocking check per contract rule on the validated table."""
     return [dg.AssetCheckSpec(check_name(rule), asset=VALIDATED_ASSET, blocking=True,
                               description=f"validation rule {rule!r}: no row breaks it")
             for rule in CONTRACT_RULES]
+# --8<-- [end:specs]
 
 
 # --8<-- [start:results]

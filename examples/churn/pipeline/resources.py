@@ -48,6 +48,7 @@ class ChurnSettings(dg.ConfigurableResource):
 # --8<-- [end:settings]
 
 
+# --8<-- [start:from_env]
 def settings_from_environment() -> ChurnSettings:
     """The settings ``dagster dev`` uses: the ``CHURN_*`` variables of this module's docstring."""
     return ChurnSettings(config_path=os.environ.get("CHURN_CONFIG") or None,
@@ -57,3 +58,4 @@ def settings_from_environment() -> ChurnSettings:
                          scoring_input=os.environ.get("CHURN_SCORING_INPUT") or None,
                          scoring_output=os.environ.get("CHURN_SCORING_OUTPUT") or DEFAULT_SCORING_OUTPUT,
                          pipeline_alerts=os.environ.get("CHURN_PIPELINE_ALERTS") or DEFAULT_PIPELINE_ALERTS)
+# --8<-- [end:from_env]
