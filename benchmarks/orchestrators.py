@@ -10,10 +10,13 @@ For each tool the script makes a fresh virtual environment with an empty pip cac
    how many distributions and megabytes that adds to a bare environment;
 2. ``caps``: every requirement of the installed distributions that excludes a version the churn
    project pins in ``examples/pyproject.toml`` (a cap the project would have to live with in one
-   environment), read from the packages' metadata;
+   environment), read from the packages' metadata; and ``changes``: what ``pip install --dry-run``
+   of the tool into the project's own environment (the one running this script) would up- or
+   downgrade there, transitive packages included;
 3. ``pipeline``: a fresh process that imports the tool and runs the same two-step pipeline (make
-   rows, then sum them) the way the tool's documentation runs one in a test: Dagster's
-   ``materialize``, a Prefect flow call (which starts Prefect's temporary local server), Airflow's
+   rows, then sum them), the code lecture 9.3 shows (its ``# pseudo-code`` fences, and for Dagster
+   ``examples/lectures/s09/two_step_dagster.py``), the way the tool's documentation runs one in a
+   test: Dagster's ``materialize``, a Prefect flow call (which starts Prefect's temporary local server), Airflow's
    ``airflow dags test`` on a DAG file after ``airflow db migrate`` on SQLite (Airflow 3 runs only
    serialized DAGs: an in-process ``dag.test()`` from a script is refused), and KFP's local
    ``SubprocessRunner``. The time of the whole process is printed, and the pipeline's own time
@@ -22,12 +25,15 @@ For each tool the script makes a fresh virtual environment with an empty pip cac
 Tekton is not here: it has no Python package and runs only in a Kubernetes cluster.
 
 The versions are those current on the index in December 2026. Results are printed as a Markdown
-table and, with ``--json FILE``, written as JSON.
+table and, with ``--json FILE``, written as JSON with the date and the machine
+(``tests/data/orchestrators.json`` holds the run the page states).
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import datetime
 import json
 import os
 import re
@@ -35,7 +41,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -49,86 +54,47 @@ TOOLS = {
     "kfp": "kfp==2.17.3",
 }
 
-# Each pipeline prints "pipeline seconds: N" and "total: 4950" (the sum of range(100)).
-PIPELINES = {
-    "dagster": """
-        import time
-        import dagster as dg
+# The pipelines are the lecture's own code, so that what is measured is what the page shows: Dagster's
+# is a script of the project (it runs in the course's tests too), the others are the page's
+# ``# pseudo-code`` fences (the project does not install those tools). Each prints "total: 4950".
+PAGE_GLOB = "docs/course/09-training-pipelines/9.3-*.md"
+DAGSTER_SCRIPT = ROOT / "examples" / "lectures" / "s09" / "two_step_dagster.py"
+FENCE = re.compile(r"^```python\n(# pseudo-code.*?)^```$", re.M | re.S)
+IMPORTS = {"prefect": "prefect", "airflow": "airflow", "kfp": "kfp"}
 
-        @dg.asset
-        def rows() -> list[int]:
-            return list(range(100))
 
-        @dg.asset
-        def total(rows: list[int]) -> int:
-            return sum(rows)
+def page_pipelines(text: str) -> dict[str, str]:
+    """The page's pseudo-code fence for each tool, found by the package it imports."""
+    found = {}
+    for code in FENCE.findall(text):
+        for tool, module in IMPORTS.items():
+            if re.search(rf"^(?:from|import) {module}\b", code, re.M):
+                found[tool] = code
+    return found
 
-        started = time.perf_counter()
-        result = dg.materialize([rows, total])
-        print(f"pipeline seconds: {time.perf_counter() - started:.2f}")
-        print(f"total: {result.output_for_node('total')}")
-    """,
-    "prefect": """
-        import time
-        from prefect import flow, task
 
-        @task(retries=2)
-        def rows() -> list[int]:
-            return list(range(100))
+def with_timing(code: str) -> str:
+    """The code with a timer started after its imports and printed at the end ("pipeline seconds: N")."""
+    body = ast.parse(code).body
+    node = next(node for node in body if not isinstance(node, (ast.Import, ast.ImportFrom)))
+    first = min([node.lineno] + [decorator.lineno for decorator in getattr(node, "decorator_list", [])])
+    lines = code.splitlines()
+    timer = ["import time as _clock", "_started = _clock.perf_counter()"]
+    report = ['print(f"pipeline seconds: {_clock.perf_counter() - _started:.2f}")', ""]
+    return "\n".join([*lines[: first - 1], *timer, *lines[first - 1 :], *report])
 
-        @task
-        def total(values: list[int]) -> int:
-            return sum(values)
 
-        @flow
-        def pipeline() -> int:
-            return total(rows())
-
-        started = time.perf_counter()
-        value = pipeline()
-        print(f"pipeline seconds: {time.perf_counter() - started:.2f}")
-        print(f"total: {value}")
-    """,
-    "airflow": """
-        # A DAG file in $AIRFLOW_HOME/dags, run by `airflow dags test pipeline` (Airflow 3 runs only
-        # serialized DAGs, so an in-process `dag.test()` from a script fails with "dag is not serialized").
-        from airflow.sdk import dag, task
-
-        @dag(schedule=None, catchup=False)
-        def pipeline():
-            @task(retries=2)
-            def rows() -> list[int]:
-                return list(range(100))
-
-            @task
-            def total(values: list[int]) -> int:
-                print(f"total: {sum(values)}")
-                return sum(values)
-
-            total(rows())
-
-        pipeline()
-    """,
-    "kfp": """
-        import time
-        from kfp import dsl, local
-
-        local.init(runner=local.SubprocessRunner(use_venv=False))
-
-        @dsl.component
-        def rows() -> list:
-            return list(range(100))
-
-        @dsl.component
-        def total(values: list) -> int:
-            return int(sum(values))  # a list parameter travels as JSON numbers: the ints come back as floats
-
-        started = time.perf_counter()
-        task = total(values=rows().output)
-        print(f"pipeline seconds: {time.perf_counter() - started:.2f}")
-        print(f"total: {task.output}")
-    """,
-}
+def pipelines() -> dict[str, str]:
+    """Every tool's pipeline code, as the benchmark runs it (Airflow's is a DAG file, run by its CLI, untimed)."""
+    pages = sorted(ROOT.glob(PAGE_GLOB))
+    if len(pages) != 1:
+        raise SystemExit(f"expected one page {PAGE_GLOB}, found {len(pages)}")
+    found = page_pipelines(pages[0].read_text(encoding="utf-8"))
+    missing = sorted(set(IMPORTS) - set(found))
+    if missing:
+        raise SystemExit(f"{pages[0].relative_to(ROOT)}: no `# pseudo-code` python fence imports {missing}")
+    return {"dagster": DAGSTER_SCRIPT.read_text(encoding="utf-8"), "prefect": with_timing(found["prefect"]),
+            "airflow": found["airflow"], "kfp": with_timing(found["kfp"])}
 
 
 @dataclass
@@ -141,6 +107,7 @@ class Result:
     distributions_added: int = 0
     megabytes_added: float = 0.0
     caps: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
     setup_seconds: float = 0.0
     process_seconds: float = 0.0
     pipeline_seconds: float | None = None
@@ -200,7 +167,28 @@ def caps_on_pins(venv: Path, pins: dict[str, str]) -> list[str]:
     return sorted(found)
 
 
-def measure(tool: str, requirement: str, base: Path, bare_megabytes: float, bare_count: int) -> Result:
+def changes_in_this_environment(requirement: str, folder: Path) -> list[str]:
+    """What ``pip install --dry-run REQUIREMENT`` would change in this environment: ``name old -> new``."""
+    from importlib import metadata
+
+    report = folder / "dry-run.json"
+    command = [sys.executable, "-m", "pip", "install", "--dry-run", "--quiet", "--report", str(report), requirement]
+    subprocess.run(command, capture_output=True, text=True, check=True, timeout=1800)
+    changed = []
+    for item in json.loads(report.read_text(encoding="utf-8"))["install"]:
+        name, new = item["metadata"]["name"], item["metadata"]["version"]
+        try:
+            old = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+        if old != new:
+            changed.append(f"{name} {old} -> {new}")
+    return sorted(changed)
+
+
+def measure(
+    tool: str, requirement: str, pipeline_code: str, base: Path, bare_megabytes: float, bare_count: int
+) -> Result:
     """Make the tool's environment and measure it; errors are recorded, not raised."""
     result = Result(tool, requirement)
     folder = base / tool
@@ -229,6 +217,7 @@ def measure(tool: str, requirement: str, base: Path, bare_megabytes: float, bare
     result.distributions_added = distributions(python, env, folder) - bare_count
     result.megabytes_added = site_packages_size(venv) - bare_megabytes
     result.caps = caps_on_pins(venv, project_pins())
+    result.changes = changes_in_this_environment(requirement, folder)
     if tool == "airflow":
         result.setup_seconds, output, code = run([str(venv / "bin" / "airflow"), "db", "migrate"], env, folder)
         if code != 0:
@@ -237,11 +226,11 @@ def measure(tool: str, requirement: str, base: Path, bare_megabytes: float, bare
     if tool == "airflow":
         dags = home / "airflow" / "dags"
         dags.mkdir(parents=True, exist_ok=True)
-        (dags / "pipeline.py").write_text(textwrap.dedent(PIPELINES[tool]), encoding="utf-8")
+        (dags / "pipeline.py").write_text(pipeline_code, encoding="utf-8")
         command = [str(venv / "bin" / "airflow"), "dags", "test", "pipeline"]
     else:
         script = folder / "pipeline.py"
-        script.write_text(textwrap.dedent(PIPELINES[tool]), encoding="utf-8")
+        script.write_text(pipeline_code, encoding="utf-8")
         command = [str(python), str(script)]
     result.process_seconds, output, code = run(command, env, folder, timeout=600)
     seconds = re.search(r"pipeline seconds: ([\d.]+)", output)
@@ -256,17 +245,19 @@ def table(results: list[Result]) -> str:
     """The results as a Markdown table."""
     lines = [
         "| Tool | Install (s) | Distributions added | MB added | Caps on the project's pins | "
+        "Would change in the project's environment | "
         "Process (s) | Pipeline in it (s) |",
-        "|---|---:|---:|---:|---|---:|---:|",
+        "|---|---:|---:|---:|---|---|---:|---:|",
     ]
     for result in results:
         caps = "; ".join(result.caps) or "none"
+        changes = "; ".join(result.changes) or "none"
         pipeline = f"{result.pipeline_seconds:.1f}" if result.pipeline_seconds is not None else "-"
         setup = f" (+{result.setup_seconds:.1f} db migrate)" if result.setup_seconds else ""
         status = "" if result.pipeline_ok else " (failed)"
         lines.append(
             f"| {result.requirement} | {result.install_seconds:.0f} | {result.distributions_added} | "
-            f"{result.megabytes_added:.0f} | {caps} | {result.process_seconds:.1f}{setup}{status} | "
+            f"{result.megabytes_added:.0f} | {caps} | {changes} | {result.process_seconds:.1f}{setup}{status} | "
             f"{pipeline} |"
         )
     return "\n".join(lines)
@@ -278,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="make the environments in this folder and keep them")
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     args = parser.parse_args(argv)
+    pipeline_code = pipelines()
     base = args.keep or Path(tempfile.mkdtemp(prefix="orchestrators-"))
     base.mkdir(parents=True, exist_ok=True)
     try:
@@ -290,16 +282,18 @@ def main(argv: list[str] | None = None) -> int:
             if (base / tool).exists():
                 shutil.rmtree(base / tool)
             print(f"measuring {TOOLS[tool]} ...", flush=True)
-            results.append(measure(tool, TOOLS[tool], base, bare_megabytes, bare_count))
+            results.append(measure(tool, TOOLS[tool], pipeline_code[tool], base, bare_megabytes, bare_count))
             if results[-1].error:
                 print(f"  {results[-1].error}", flush=True)
-        print(
-            f"\nPython {sys.version.split()[0]}, {os.cpu_count()} cores, load average "
-            f"{os.getloadavg()[0]:.1f} at the end\n"
-        )
+        machine = {"date": datetime.date.today().isoformat(), "python": sys.version.split()[0],
+                   "cores": os.cpu_count(), "load_average_at_end": round(os.getloadavg()[0], 1)}
+        print(f"\nPython {machine['python']}, {machine['cores']} cores, load average "
+              f"{machine['load_average_at_end']} at the end\n")
         print(table(results))
         if args.json:
-            args.json.write_text(json.dumps([asdict(result) for result in results], indent=2), encoding="utf-8")
+            record = {"command": "python benchmarks/orchestrators.py", **machine,
+                      "results": [asdict(result) for result in results]}
+            args.json.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)

@@ -1,7 +1,8 @@
 """Third-party code on the pages uses only names that were checked against a stated version.
 
-Lectures 5.3 (Great Expectations), 5.5 (Feast), 8.2 (Delta Lake, lakeFS) and 8.3 (SageMaker, Vertex
-AI) show code of libraries the project does not install. It is marked ``# pseudo-code`` and never
+Lectures 5.3 (Great Expectations), 5.5 (Feast), 8.2 (Delta Lake, lakeFS), 8.3 (SageMaker, Vertex
+AI) and 9.3 (Prefect, Airflow, Kubeflow Pipelines) show code of libraries the project does not
+install. It is marked ``# pseudo-code`` and never
 runs in the course tests, so it could rot unseen.
 ``tests/data/third_party_names.yaml`` lists, per package, the version the code was checked
 against and every name the code uses (imports, calls and their keyword arguments); each was
@@ -17,6 +18,7 @@ test reads the pages (nothing is installed or imported) and fails, naming file a
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 import sys
 import textwrap
@@ -70,6 +72,8 @@ def used_names(code: str) -> list[tuple[int, str, str]]:
 
     A call is written ``target(keyword, ...)`` with its keyword arguments sorted; a call on an
     object the code made (``context.suites.add(...)``) counts for the package the code imports.
+    Calls of builtins (``print``) and of the code's own functions (``rows()``) are not the package's;
+    a method called on what such a function returns (``rows().set_retry(...)``) is.
     """
     tree = ast.parse(code)
     aliases: dict[str, str] = {}
@@ -85,13 +89,14 @@ def used_names(code: str) -> list[tuple[int, str, str]]:
                 aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
                 found.append((node.lineno, node.module.split(".")[0], f"from {node.module} import {alias.name}"))
     packages = {package for _, package, _ in found if package not in sys.stdlib_module_names | FIRST_PARTY}
+    own = {node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         target = _chain(node.func, aliases)
         root = target.split(".")[0]
-        if root in sys.stdlib_module_names:
-            continue
+        if root in sys.stdlib_module_names or target in own or target in dir(builtins):
+            continue  # the standard library, a builtin such as print(), or a function the code defines
         package = root if root in packages else (next(iter(packages)) if len(packages) == 1 else "?")
         keywords = ", ".join(sorted(keyword.arg or "**" for keyword in node.keywords))
         found.append((node.lineno, package, f"{target}({keywords})"))
@@ -151,6 +156,9 @@ def test_the_name_reader_resolves_imports_calls_and_keywords():
     assert [name for _, _, name in used_names(code)] == [
         "import great_expectations", "great_expectations.get_context()",
         "context.suites.add()", "great_expectations.ExpectationSuite(name)"]
+    own = ("# pseudo-code\nfrom kfp import dsl\n@dsl.component\ndef rows() -> list:\n    return list(range(3))\n"
+           "print(rows().set_retry(num_retries=2))\n")
+    assert [name for _, _, name in used_names(own)] == ["from kfp import dsl", "rows().set_retry(num_retries)"]
 
 
 @pytest.mark.parametrize("package", sorted(name for name, entry in PACKAGES.items() if "commands" in entry))
