@@ -16,10 +16,9 @@ For each tool the script makes a fresh virtual environment with an empty pip cac
 3. ``pipeline``: a fresh process that imports the tool and runs the same two-step pipeline (make
    rows, then sum them), the code lecture 9.3 shows (its ``# pseudo-code`` fences, and for Dagster
    ``examples/lectures/s09/two_step_dagster.py``), the way the tool's documentation runs one in a
-   test: Dagster's ``materialize``, a Prefect flow call (which starts Prefect's temporary local server), Airflow's
-   ``airflow dags test`` on a DAG file after ``airflow db migrate`` on SQLite (Airflow 3 runs only
-   serialized DAGs: an in-process ``dag.test()`` from a script is refused), and KFP's local
-   ``SubprocessRunner``. The time of the whole process is printed, and the pipeline's own time
+   test: Dagster's ``materialize``, a Prefect flow call (which starts Prefect's temporary local
+   server), Airflow's ``airflow dags test`` on a DAG file after ``airflow db migrate`` on SQLite, and
+   KFP's local ``SubprocessRunner``. The time of the whole process is printed, and the pipeline's own time
    inside it where the tool's process can print it (not Airflow's CLI).
 
 Tekton is not here: it has no Python package and runs only in a Kubernetes cluster.
@@ -60,15 +59,15 @@ TOOLS = {
 PAGE_GLOB = "docs/course/09-training-pipelines/9.3-*.md"
 DAGSTER_SCRIPT = ROOT / "examples" / "lectures" / "s09" / "two_step_dagster.py"
 FENCE = re.compile(r"^```python\n(# pseudo-code.*?)^```$", re.M | re.S)
-IMPORTS = {"prefect": "prefect", "airflow": "airflow", "kfp": "kfp"}
+IMPORTS = ("prefect", "airflow", "kfp")  # each tool is named by the package its fence imports
 
 
 def page_pipelines(text: str) -> dict[str, str]:
     """The page's pseudo-code fence for each tool, found by the package it imports."""
     found = {}
     for code in FENCE.findall(text):
-        for tool, module in IMPORTS.items():
-            if re.search(rf"^(?:from|import) {module}\b", code, re.M):
+        for tool in IMPORTS:
+            if re.search(rf"^(?:from|import) {tool}\b", code, re.M):
                 found[tool] = code
     return found
 
