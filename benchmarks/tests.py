@@ -33,6 +33,7 @@ from run import ENV, full_size_copy  # noqa: E402
 
 PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 SUMMARY = re.compile(r"^(?:=+ )?(\d+ (?:passed|failed|error).* in [\d.]+s[^=]*?)(?: =+)?$", re.M)
+FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.M)
 LECTURE = "4.4"
 MEASURES = ["lecture", "suite", "full"]
 
@@ -44,6 +45,9 @@ def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, st
     elapsed = time.perf_counter() - started
     found = SUMMARY.findall(result.stdout)
     summary = found[-1] if found else f"exit {result.returncode}: {result.stderr.strip()[-200:]}"
+    failed = FAILED.findall(result.stdout)
+    if failed:  # pytest's -ra summary (pyproject.toml's addopts): which tests, so a failure can be rerun
+        print(f"{len(failed)} failed or errored in {' '.join(command[-2:])}:", *failed, sep="\n  ", file=sys.stderr)
     return elapsed, summary
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import os
 import re
@@ -176,15 +177,18 @@ def browser():
         instance.close()
 
 
-@pytest.fixture
-def page(browser, server):
-    """A fresh tab (1280x720) that records requests leaving the server, console errors and page errors.
+@contextlib.contextmanager
+def watched_tab(browser, server: str, *, init_script: str | None = None):
+    """A tab in a fresh context (1280x720, empty cache) that records requests leaving the server,
+    console errors and page errors; the context is closed on exit.
 
-    ``page.outside`` lists URLs requested from anywhere but the test server; ``page.errors`` the
-    console errors and uncaught exceptions; ``page.requests`` every URL requested. Clear them between
-    visits with ``page.forget()``.
+    ``tab.outside`` lists URLs requested from anywhere but the test server; ``tab.errors`` the
+    console errors and uncaught exceptions; ``tab.requests`` every URL requested. Clear them between
+    visits with ``tab.forget()``. ``init_script`` runs before any script of every page.
     """
     context = browser.new_context(viewport={"width": 1280, "height": 720})
+    if init_script:
+        context.add_init_script(init_script)
     tab = context.new_page()
     tab.outside, tab.errors, tab.requests = [], [], []
 
@@ -202,5 +206,14 @@ def page(browser, server):
     tab.on("console", lambda message: tab.errors.append(message.text) if message.type == "error" else None)
     tab.on("pageerror", lambda error: tab.errors.append(f"uncaught: {error}"))
     tab.forget = forget
-    yield tab
-    context.close()
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh tab of ``watched_tab`` for one test."""
+    with watched_tab(browser, server) as tab:
+        yield tab

@@ -4,13 +4,15 @@ prose has presenter notes, and a deck requests nothing but its own site's files.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import pytest
 
 from coursekit.course import load_course
 from coursekit.slides.build import deck_sources
 from tests import lecture_tests
-from tests.conftest import CHROMIUM, deck_pages, page_url
+from tests.conftest import CHROMIUM, deck_pages, page_url, watched_tab
+from tests.diagram_sizes import DECK_DRAWN, LABEL_SIZES, SLIDE_MIN_PX
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
 
@@ -54,11 +56,11 @@ OVERFLOW = """async () => {
 NOTES = """() => Object.fromEntries([...document.querySelectorAll('.bespoke-marp-note')]
     .map(note => [note.dataset.index, note.textContent.trim().length]))"""
 
-DIAGRAMS_DONE = "() => [...document.querySelectorAll('pre.mermaid')].every(p => p.querySelector('svg'))"
 # The fill of every plain flowchart node: the site's teal (mermaid-theme.js), not Mermaid's default lavender.
 NODE_FILLS = """() => [...new Set([...document.querySelectorAll('pre.mermaid g.node > rect')]
     .map(rect => getComputedStyle(rect).fill))]"""
 SITE_NODE_FILL = "rgb(229, 248, 246)"
+FIX = "turn it TB, split it or drop nodes (CONTRIBUTING, Diagrams)"
 TITLE_TOP = 48  # the theme's top padding: every slide title starts there
 DECK_FILES = ("/index.html", "/", "/mermaid.min.js", "/mermaid-theme.js", "/deck-mermaid.js", "/favicon.ico",
               ".woff2")
@@ -89,53 +91,93 @@ def decks(root, built_site, request) -> dict[str, dict]:
     return found
 
 
-def test_every_deck_fits_renders_and_has_notes(page, server, decks):
-    overflows, failures = [], []
-    for lecture_id, deck in decks.items():
-        page.forget()
-        page.goto(page_url(server, deck["page"]), wait_until="networkidle")
-        where = f"deck {lecture_id} ({deck['src']})"
-        if not page.evaluate(FONTS_READY):
-            failures.append(f"{where}: the theme's fonts (Arimo, Cousine) did not load from assets/fonts/")
-        if page.query_selector("pre.mermaid"):
-            try:
-                page.wait_for_function(DIAGRAMS_DONE, timeout=20_000)
-            except Exception:
-                failures.append(f"{where}: a Mermaid diagram did not render (rule: diagrams render in decks)")
-            fills = page.evaluate(NODE_FILLS)
-            if fills and SITE_NODE_FILL not in fills:
-                failures.append(f"{where}: diagram nodes are filled {fills}, not the site's {SITE_NODE_FILL} "
-                                "(rule: one Mermaid theme, docs/assets/javascripts/mermaid-theme.js)")
-        lang = page.evaluate("() => document.documentElement.lang")
-        if lang != "en":
-            failures.append(f"{where}: <html lang={lang!r}>, expected 'en' (the deck's lang directive)")
-        slides = page.locator("svg[data-marpit-svg]").count()
-        if slides != len(deck["notes"]):
-            failures.append(f"{where}: {slides} slides in the HTML, {len(deck['notes'])} generated")
-        notes = page.evaluate(NOTES)
-        for index, has_prose in enumerate(deck["notes"]):
-            if has_prose and not notes.get(str(index)):
-                failures.append(f"{where} slide {index + 1}: the page has prose for it but the deck shows no "
-                                "presenter notes (rule: every slide with prose has notes)")
-        measured = page.evaluate(OVERFLOW)
-        if measured["unshown"]:
-            failures.append(f"{where}: slides {measured['unshown']} could not be shown by the deck's #N navigation")
-        moved = [top for top in measured["tops"] if abs(top["top"] - TITLE_TOP) > 1]
-        if moved:
-            failures.append(f"{where}: slide titles not pinned to the top ({TITLE_TOP} px): {moved[:5]}")
-        for slide in measured["found"]:
-            overflows.append((slide["px"], f"{where} slide {slide['slide']} ({slide['heading']!r}): "
-                                           f"{slide['element']} overflows the 16:9 frame by {slide['px']} px; "
-                                           "shorten it or split it with <!-- slides: break -->"))
-        if page.outside:
-            failures.append(f"{where}: requests left 127.0.0.1: {page.outside[:3]}")
-        others = [url for url in page.requests if not url.endswith(DECK_FILES)]
-        if others:
-            failures.append(f"{where}: loads more than its own site's deck files: {others[:3]}")
-        if page.errors:
-            failures.append(f"{where}: console errors: {page.errors[:3]}")
+@dataclass
+class DeckVisit:
+    """What one visit of a deck showed: rule failures, overflowing slides (px, message), diagram labels."""
+
+    where: str
+    failures: list[str]
+    overflows: list[tuple[float, str]]
+    labels: list[dict]
+
+
+def _visit_deck(tab, server: str, lecture_id: str, deck: dict) -> DeckVisit:
+    """Open one deck and check it slide by slide as the presenter sees it."""
+    tab.forget()
+    tab.goto(page_url(server, deck["page"]), wait_until="load")
+    where = f"deck {lecture_id} ({deck['src']})"
+    failures, overflows, labels = [], [], []
+    if not tab.evaluate(FONTS_READY):
+        failures.append(f"{where}: the theme's fonts (Arimo, Cousine) did not load from assets/fonts/")
+    diagrams = tab.query_selector("pre.mermaid") is not None
+    if diagrams:
+        try:
+            tab.wait_for_function(DECK_DRAWN, timeout=20_000)
+        except Exception:
+            failures.append(f"{where}: a Mermaid diagram did not render (rule: diagrams render in decks)")
+        fills = tab.evaluate(NODE_FILLS)
+        if fills and SITE_NODE_FILL not in fills:
+            failures.append(f"{where}: diagram nodes are filled {fills}, not the site's {SITE_NODE_FILL} "
+                            "(rule: one Mermaid theme, docs/assets/javascripts/mermaid-theme.js)")
+    lang = tab.evaluate("() => document.documentElement.lang")
+    if lang != "en":
+        failures.append(f"{where}: <html lang={lang!r}>, expected 'en' (the deck's lang directive)")
+    slides = tab.locator("svg[data-marpit-svg]").count()
+    if slides != len(deck["notes"]):
+        failures.append(f"{where}: {slides} slides in the HTML, {len(deck['notes'])} generated")
+    notes = tab.evaluate(NOTES)
+    for index, has_prose in enumerate(deck["notes"]):
+        if has_prose and not notes.get(str(index)):
+            failures.append(f"{where} slide {index + 1}: the page has prose for it but the deck shows no "
+                            "presenter notes (rule: every slide with prose has notes)")
+    measured = tab.evaluate(OVERFLOW)
+    if measured["unshown"]:
+        failures.append(f"{where}: slides {measured['unshown']} could not be shown by the deck's #N navigation")
+    moved = [top for top in measured["tops"] if abs(top["top"] - TITLE_TOP) > 1]
+    if moved:
+        failures.append(f"{where}: slide titles not pinned to the top ({TITLE_TOP} px): {moved[:5]}")
+    for slide in measured["found"]:
+        overflows.append((slide["px"], f"{where} slide {slide['slide']} ({slide['heading']!r}): "
+                                       f"{slide['element']} overflows the 16:9 frame by {slide['px']} px; "
+                                       "shorten it or split it with <!-- slides: break -->"))
+    if diagrams:
+        labels = tab.evaluate(LABEL_SIZES, "deck")
+    if tab.outside:
+        failures.append(f"{where}: requests left 127.0.0.1: {tab.outside[:3]}")
+    others = [url for url in tab.requests if not url.endswith(DECK_FILES)]
+    if others:
+        failures.append(f"{where}: loads more than its own site's deck files: {others[:3]}")
+    if tab.errors:
+        failures.append(f"{where}: console errors: {tab.errors[:3]}")
+    return DeckVisit(where, failures, overflows, labels)
+
+
+@pytest.fixture(scope="module")
+def deck_visits(browser, server, decks) -> list[DeckVisit]:
+    """Every deck (one with ``--lecture``) visited once, in one 1280x720 tab."""
+    with watched_tab(browser, server) as tab:
+        return [_visit_deck(tab, server, lecture_id, deck) for lecture_id, deck in decks.items()]
+
+
+def test_every_deck_fits_renders_and_has_notes(deck_visits):
+    failures = [failure for visit in deck_visits for failure in visit.failures]
+    overflows = [overflow for visit in deck_visits for overflow in visit.overflows]
     worst_first = [message for _, message in sorted(overflows, key=lambda item: -item[0])]
     assert not failures + worst_first, "\n".join(failures + worst_first)
+
+
+def test_every_slide_diagram_has_labels_of_at_least_14_px(deck_visits):
+    measured = [visit for visit in deck_visits if visit.labels]
+    if not measured:
+        pytest.skip("no diagram in the decks visited")
+    failures = []
+    for visit in measured:
+        for diagram in visit.labels:
+            if diagram["px"] is None or diagram["px"] < SLIDE_MIN_PX:
+                failures.append(f"{visit.where} slide {diagram['slide']} (diagram {diagram['index'] + 1} of the "
+                                f"deck): labels drawn at {diagram['px']} px (smallest: {diagram['label']!r}); the "
+                                f"rule is at least {SLIDE_MIN_PX} px on a 1280x720 slide: {FIX}")
+    assert not failures, "\n".join(failures)
 
 
 NOTE_DIV = re.compile(r'<div class="bespoke-marp-note".*?</div>', re.DOTALL)
@@ -161,7 +203,7 @@ def test_a_deck_without_diagrams_makes_no_request_but_itself(page, server, decks
     plain = [deck for deck in decks.values() if 'class="mermaid"' not in (built_site / deck["page"]).read_text()]
     if not plain:
         pytest.skip("every deck has a diagram")
-    page.goto(page_url(server, plain[0]["page"]), wait_until="networkidle")
+    page.goto(page_url(server, plain[0]["page"]), wait_until="load")
     fonts = page_url(server, "assets/fonts/")
     own = [url for url in page.requests if not url.endswith("/favicon.ico") and not url.startswith(fonts)]
     assert own == [page_url(server, plain[0]["page"])]

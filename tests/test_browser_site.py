@@ -1,19 +1,26 @@
-"""Every page of the built site in real Chromium: diagrams render, nothing leaves 127.0.0.1, no console
-error, Mermaid loads only where a diagram is, and the page-weight budget holds."""
+"""Every page of the built site in real Chromium, each visited once (fresh context, empty cache, 1280
+px): diagrams render with labels of at least 12 px, nothing leaves 127.0.0.1, no console error,
+Mermaid loads only where a diagram is, and the page-weight budget holds. Then the same diagrams
+after Material's instant navigation."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from coursekit.weight import LECTURE_PAGE_BUDGET, measure
-from tests.conftest import page_url, site_pages
+from coursekit.course import load_course
+from coursekit.weight import LECTURE_PAGE_BUDGET, PageWeight, measure
+from tests import lecture_tests
+from tests.conftest import page_url, site_pages, watched_tab
+from tests.diagram_sizes import LABEL_SIZES, PAGE_MIN_PX, SHADOW_ROOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
 
 RENDERED = ("n => document.querySelectorAll('pre.mermaid').length === 0 "
             "&& document.querySelectorAll('div.mermaid').length >= n")
+FIX = "turn it TB, split it or drop nodes (CONTRIBUTING, Diagrams)"
 
 
 def _diagrams(site: Path, relative: str) -> int:
@@ -34,39 +41,104 @@ def _wait_for_diagrams(tab, expected: int, where: str) -> str | None:
     return None
 
 
-def test_every_page_renders_offline_without_errors(page, server, built_site):
+@dataclass
+class Visit:
+    """What one first visit of a page showed."""
+
+    relative: str
+    diagrams: int
+    weight: PageWeight
+    requests: list[str]
+    outside: list[str]
+    errors: list[str]
+    not_rendered: str | None
+    labels: list[dict]
+
+
+def _visit(browser, server: str, site: Path, relative: str) -> Visit:
+    """One page in a fresh context (empty cache), as a first-time reader at 1280x720 sees it."""
+    diagrams = _diagrams(site, relative)
+    with watched_tab(browser, server, init_script=SHADOW_ROOTS) as tab:
+        weight = measure(tab, page_url(server, relative))
+        not_rendered = _wait_for_diagrams(tab, diagrams, relative)
+        labels = tab.evaluate(LABEL_SIZES, "page") if diagrams and not not_rendered else []
+        return Visit(relative, diagrams, weight, tab.requests, tab.outside, tab.errors, not_rendered, labels)
+
+
+@pytest.fixture(scope="module")
+def visits(request, browser, server, built_site) -> list[Visit]:
+    """Every page of the site visited once (with ``--lecture ID``, that lecture's page only)."""
     pages = site_pages(built_site)
     assert len(pages) > 10
+    if only := lecture_tests.wanted_lecture(request.config):
+        pages = [load_course(request.config.rootpath).lecture(only).src_uri.removesuffix(".md") + "/index.html"]
+    return [_visit(browser, server, built_site, relative) for relative in pages]
+
+
+def test_every_page_renders_offline_without_errors(visits):
     failures = []
-    for relative in pages:
-        page.forget()
-        expected = _diagrams(built_site, relative)
-        page.goto(page_url(server, relative), wait_until="networkidle")
-        if problem := _wait_for_diagrams(page, expected, relative):
-            failures.append(problem)
-        if page.outside:
-            failures.append(f"{relative}: requests left 127.0.0.1 (rule: no external request): {page.outside[:3]}")
-        if page.errors:
-            failures.append(f"{relative}: console errors (rule: no console error): {page.errors[:3]}")
-        loaded = any(url.endswith("/mermaid.min.js") for url in page.requests)
+    for visit in visits:
+        relative, expected = visit.relative, visit.diagrams
+        if visit.not_rendered:
+            failures.append(visit.not_rendered)
+        if visit.outside:
+            failures.append(f"{relative}: requests left 127.0.0.1 (rule: no external request): {visit.outside[:3]}")
+        if visit.errors:
+            failures.append(f"{relative}: console errors (rule: no console error): {visit.errors[:3]}")
+        loaded = any(url.endswith("/mermaid.min.js") for url in visit.requests)
         if loaded != bool(expected):
             failures.append(f"{relative}: {expected} diagrams but mermaid.min.js {'was' if loaded else 'was not'} "
                             "loaded (rule: Mermaid loads only on pages with a diagram)")
     assert not failures, "\n".join(failures)
 
 
+def test_lecture_page_weight_budget(visits):
+    """HTML + CSS + JS of a first visit, gzip, search index excluded: at most 120 KB for every lecture page
+    (Mermaid, about 1 MB gzip, is counted apart: it loads only on pages with a diagram)."""
+    lectures = [visit for visit in visits if visit.relative.startswith("course/") and visit.relative.count("/") == 3]
+    assert lectures
+    failures = []
+    for visit in lectures:
+        counted = visit.weight.budgeted
+        if counted > LECTURE_PAGE_BUDGET:
+            largest = ", ".join(f"{url.rsplit('/', 1)[-1]} {size / 1024:.0f} KB"
+                                for url, size in visit.weight.largest(4))
+            failures.append(f"{visit.relative}: {counted / 1024:.1f} KB gzip of HTML, CSS and JS (budget "
+                            f"{LECTURE_PAGE_BUDGET // 1024} KB); largest: {largest}")
+        if bool(visit.weight.mermaid) != bool(visit.diagrams):
+            failures.append(f"{visit.relative}: Mermaid loaded on a page without diagrams, or missing on one with")
+    assert not failures, "\n".join(failures)
+
+
+def test_every_page_diagram_has_labels_of_at_least_12_px_at_1280(visits):
+    with_diagrams = [visit for visit in visits if visit.diagrams]
+    if not with_diagrams:
+        pytest.skip("no diagram on the pages visited")
+    failures = []
+    for visit in with_diagrams:
+        for diagram in visit.labels:
+            if diagram["px"] is None or diagram["px"] < PAGE_MIN_PX:
+                failures.append(f"{visit.relative} diagram {diagram['index'] + 1}: labels drawn at {diagram['px']} "
+                                f"px (smallest: {diagram['label']!r}); the rule is at least {PAGE_MIN_PX} px on a "
+                                f"1280-px page: {FIX}")
+        if len(visit.labels) != visit.diagrams and not visit.not_rendered:
+            failures.append(f"{visit.relative}: {visit.diagrams} diagrams in the HTML, {len(visit.labels)} measured")
+    assert not failures, "\n".join(failures)
+
+
 def test_diagrams_render_after_instant_navigation_to_every_diagram_page(page, server, built_site):
     targets = [relative for relative in site_pages(built_site) if _diagrams(built_site, relative)]
     assert targets, "the site should have pages with diagrams"
-    page.goto(f"{server}/", wait_until="networkidle")
+    page.goto(f"{server}/", wait_until="load")
     page.evaluate("() => { window.__sameDocument = true; }")
     failures = []
     for relative in targets:
         url = page_url(server, relative)
-        page.evaluate("url => { const a = document.createElement('a'); a.href = url; document.body.append(a); "
-                      "a.click(); }", url)
+        # The old page's article is marked: the wait below ends only once Material has swapped it out.
+        page.evaluate("url => { document.querySelector('article').dataset.left = 'yes'; "
+                      "const a = document.createElement('a'); a.href = url; document.body.append(a); a.click(); }", url)
         page.wait_for_url(url)
-        page.wait_for_load_state("networkidle")
+        page.wait_for_function("() => document.querySelector('article:not([data-left])') !== null", timeout=20_000)
         if problem := _wait_for_diagrams(page, _diagrams(built_site, relative), f"{relative} (instant navigation)"):
             failures.append(problem)
         if not page.evaluate("() => window.__sameDocument === true"):
@@ -74,25 +146,4 @@ def test_diagrams_render_after_instant_navigation_to_every_diagram_page(page, se
             page.evaluate("() => { window.__sameDocument = true; }")
     assert not page.outside, f"requests left 127.0.0.1: {page.outside[:3]}"
     assert not page.errors, page.errors[:3]
-    assert not failures, "\n".join(failures)
-
-
-def test_lecture_page_weight_budget(browser, server, built_site):
-    """HTML + CSS + JS of a first visit, gzip, search index excluded: at most 120 KB for every lecture page
-    (Mermaid, about 1 MB gzip, is counted apart: it loads only on pages with a diagram)."""
-    lectures = [relative for relative in site_pages(built_site) if relative.startswith("course/")
-                and relative.count("/") == 3]
-    assert lectures
-    failures = []
-    for relative in lectures:
-        context = browser.new_context()
-        weight = measure(context.new_page(), page_url(server, relative))
-        context.close()
-        counted = weight.budgeted
-        if counted > LECTURE_PAGE_BUDGET:
-            largest = ", ".join(f"{url.rsplit('/', 1)[-1]} {size / 1024:.0f} KB" for url, size in weight.largest(4))
-            failures.append(f"{relative}: {counted / 1024:.1f} KB gzip of HTML, CSS and JS (budget "
-                            f"{LECTURE_PAGE_BUDGET // 1024} KB); largest: {largest}")
-        if bool(weight.mermaid) != bool(_diagrams(built_site, relative)):
-            failures.append(f"{relative}: Mermaid loaded on a page without diagrams, or missing on one with")
     assert not failures, "\n".join(failures)
