@@ -65,6 +65,8 @@ PAGE_DRAWN = ("n => document.querySelectorAll('pre.mermaid').length === 0 "
               "&& document.querySelectorAll('div.mermaid').length >= n")
 DECK_DRAWN = "() => [...document.querySelectorAll('pre.mermaid')].every(p => p.querySelector('svg'))"
 
+FIX = "turn it TB, split it or drop nodes (CONTRIBUTING, Diagrams)"
+"""What a failure message tells the author to do with a diagram whose labels are too small."""
 PAGE_MIN_PX = 12
 """Smallest label on a 1280-px page."""
 SLIDE_MIN_PX = 14

@@ -12,7 +12,7 @@ from coursekit.course import load_course
 from coursekit.slides.build import deck_sources
 from tests import lecture_tests
 from tests.conftest import CHROMIUM, deck_pages, page_url, watched_tab
-from tests.diagram_sizes import DECK_DRAWN, LABEL_SIZES, SLIDE_MIN_PX
+from tests.diagram_sizes import DECK_DRAWN, FIX, LABEL_SIZES, SLIDE_MIN_PX
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
 
@@ -60,7 +60,6 @@ NOTES = """() => Object.fromEntries([...document.querySelectorAll('.bespoke-marp
 NODE_FILLS = """() => [...new Set([...document.querySelectorAll('pre.mermaid g.node > rect')]
     .map(rect => getComputedStyle(rect).fill))]"""
 SITE_NODE_FILL = "rgb(229, 248, 246)"
-FIX = "turn it TB, split it or drop nodes (CONTRIBUTING, Diagrams)"
 TITLE_TOP = 48  # the theme's top padding: every slide title starts there
 DECK_FILES = ("/index.html", "/", "/mermaid.min.js", "/mermaid-theme.js", "/deck-mermaid.js", "/favicon.ico",
               ".woff2")

@@ -14,13 +14,10 @@ from coursekit.course import load_course
 from coursekit.weight import LECTURE_PAGE_BUDGET, PageWeight, measure
 from tests import lecture_tests
 from tests.conftest import page_url, site_pages, watched_tab
-from tests.diagram_sizes import LABEL_SIZES, PAGE_MIN_PX, SHADOW_ROOTS
+from tests.diagram_sizes import FIX, LABEL_SIZES, PAGE_DRAWN, PAGE_MIN_PX, SHADOW_ROOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
 
-RENDERED = ("n => document.querySelectorAll('pre.mermaid').length === 0 "
-            "&& document.querySelectorAll('div.mermaid').length >= n")
-FIX = "turn it TB, split it or drop nodes (CONTRIBUTING, Diagrams)"
 
 
 def _diagrams(site: Path, relative: str) -> int:
@@ -32,7 +29,7 @@ def _wait_for_diagrams(tab, expected: int, where: str) -> str | None:
     if not expected:
         return None
     try:
-        tab.wait_for_function(RENDERED, arg=expected, timeout=20_000)
+        tab.wait_for_function(PAGE_DRAWN, arg=expected, timeout=20_000)
     except Exception:
         left = tab.evaluate("() => [...document.querySelectorAll('pre.mermaid')].map(p => p.textContent.trim()"
                             ".split('\\n')[1] || '')")
