@@ -38,7 +38,7 @@ def test_no_serious_accessibility_violation_on_any_page_type(browser, server, sc
     tab = context.new_page()
     failures = []
     for name, path in PAGE_TYPES.items():
-        tab.goto(server + path, wait_until="networkidle")
+        tab.goto(server + path)  # the load event; diagrams are waited for by name below
         if tab.query_selector("pre.mermaid"):
             tab.wait_for_function("() => !document.querySelector('pre.mermaid')", timeout=20_000)
         assert tab.evaluate("() => document.body.dataset.mdColorScheme") == SCHEMES[scheme], f"{name}: not {scheme}"
@@ -69,7 +69,7 @@ def test_no_serious_accessibility_violation_in_the_sample_decks(browser, server,
     tab = context.new_page()
     failures = []
     for deck in DECK_SAMPLE:
-        tab.goto(page_url(server, f"slides/{deck}/index.html"), wait_until="networkidle")
+        tab.goto(page_url(server, f"slides/{deck}/index.html"))
         if tab.query_selector("pre.mermaid"):
             tab.wait_for_function(DECK_DIAGRAMS_DONE, timeout=20_000)
         tab.add_script_tag(path=str(AXE))

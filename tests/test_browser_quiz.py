@@ -14,12 +14,32 @@ pytestmark = [pytest.mark.browser, pytest.mark.build]
 WRONG_SHORT_ANSWER = "zzz not an answer"
 
 
-def _follow_link(page, url: str) -> None:
-    """Click a link to ``url`` as a reader would (instant navigation) and wait until the page is settled."""
-    page.evaluate("url => { const a = document.createElement('a'); a.href = url; document.body.append(a); "
-                  "a.click(); }", url)
+#: quiz.js marks a quiz ``data-ready`` once its answers are restored and its buttons wired; a quiz of a page
+#: the reader has left is marked ``data-left`` by ``_follow_link`` (Material may swap the content a moment
+#: after the address changes). Waiting for these by name replaces a quiet network (500 ms per wait).
+QUIZ_READY = ".quiz[data-ready='true']:not([data-left])"
+
+
+def _open(page, url: str) -> None:
+    """Load ``url`` and wait until quiz.js has set up its quiz."""
+    page.goto(url)
+    page.wait_for_selector(QUIZ_READY)
+
+
+def _reload(page) -> None:
+    """Reload the page and wait until quiz.js has set up its quiz again."""
+    page.reload()
+    page.wait_for_selector(QUIZ_READY)
+
+
+def _follow_link(page, url: str, *, quiz: bool) -> None:
+    """Click a link to ``url`` as a reader would (instant navigation) and wait until the new page is in place."""
+    page.evaluate("url => { document.querySelectorAll('.quiz').forEach(q => { q.dataset.left = 'true'; }); "
+                  "const a = document.createElement('a'); a.href = url; document.body.append(a); a.click(); }", url)
     page.wait_for_url(url)
-    page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => !document.querySelector('.quiz[data-left]')")
+    if quiz:
+        page.wait_for_selector(QUIZ_READY)
 
 
 def _quiz_pages(site) -> list[str]:
@@ -74,7 +94,7 @@ def test_every_quiz_grades_scores_persists_and_resets(page, server, built_site):
     failures = []
     for relative in _quiz_pages(built_site):
         url = page_url(server, relative)
-        page.goto(url, wait_until="networkidle")
+        _open(page, url)
         forms = page.locator("form.quiz-question").all()
         rights = 0
         for index, form in enumerate(forms):
@@ -85,12 +105,11 @@ def test_every_quiz_grades_scores_persists_and_resets(page, server, built_site):
         if not score.startswith(f"Score: {rights} of {len(forms)}"):
             failures.append(f"{relative}: {rights} of {len(forms)} answered right but the page says {score!r}")
         answered = _state(page)
-        page.reload(wait_until="networkidle")
+        _reload(page)
         if _state(page) != answered:
             failures.append(f"{relative}: answers or feedback changed after a reload")
-        _follow_link(page, f"{server}/syllabus/")
-        _follow_link(page, url)
-        page.wait_for_selector("form.quiz-question")
+        _follow_link(page, f"{server}/syllabus/", quiz=False)
+        _follow_link(page, url, quiz=True)
         if _state(page) != answered:
             failures.append(f"{relative}: answers or feedback lost after leaving the page and coming back")
         if not page.locator(".quiz-score").inner_text().startswith(f"Score: {rights} of"):
@@ -102,7 +121,8 @@ def test_every_quiz_grades_scores_persists_and_resets(page, server, built_site):
                 && form.querySelectorAll('input:checked').length === 0)""")
             if not cleared or not page.locator(".quiz-score").inner_text().startswith("Score: 0 of"):
                 failures.append(f"{relative}: answers not cleared {when}")
-            page.reload()
+            if when == "after reset":
+                _reload(page)
     assert not page.errors, page.errors[:3]
     assert not failures, "\n".join(failures)
 
@@ -117,7 +137,7 @@ def _tab_into(page, selector: str, limit: int = 400) -> None:
 
 
 def test_a_quiz_can_be_answered_with_the_keyboard_only(page, server, built_site):
-    page.goto(page_url(server, _quiz_pages(built_site)[0]))
+    _open(page, page_url(server, _quiz_pages(built_site)[0]))
     single = page.locator("form.quiz-question[data-type='single']").first
     key = single.get_attribute("id")
     correct = [choice.get_attribute("data-correct") for choice in single.locator(".quiz-choice").all()].index("true")
@@ -149,7 +169,7 @@ def test_always_picking_the_first_choice_fails_every_quiz(page, server, built_si
     """The banks were written with the correct answer first; the page's order must not give it away."""
     failures = []
     for relative in _quiz_pages(built_site):
-        page.goto(page_url(server, relative), wait_until="networkidle")
+        _open(page, page_url(server, relative))
         page.locator(".quiz-reset").click()
         forms = page.locator("form.quiz-question:not([data-type='short'])").all()
         for form in forms:
@@ -168,7 +188,7 @@ def test_short_answers_ignore_case_and_spacing_as_in_python(page, server, built_
     from coursekit.quizzes.bank import Question, normalise_answer, short_answer_is_right
     from tests.test_quizzes import SHORT, SHORT_CASES
 
-    page.goto(page_url(server, _quiz_pages(built_site)[0]), wait_until="networkidle")
+    _open(page, page_url(server, _quiz_pages(built_site)[0]))
     form = page.locator("form.quiz-question[data-type='short']").first
     field = form.locator("input.quiz-short")
     failures = []
