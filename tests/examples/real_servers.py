@@ -161,6 +161,7 @@ def running_mlflow_server(backend_store_uri: str, artifacts: Path, cwd: Path) ->
 
     port = free_port()
     environment = {key: value for key, value in os.environ.items() if not key.startswith("MLFLOW_")}
+    environment["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"  # as the pages run it: no GenAI job workers
     log = cwd / "mlflow-server.log"
     with log.open("w") as output:
         server = subprocess.Popen(
