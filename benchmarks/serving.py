@@ -7,7 +7,8 @@ generator is used and says so)::
 
 Each server is one uvicorn worker on 127.0.0.1, started as its own process; the load comes from a
 second process (``wrk``, 8 connections, each sending its next request as soon as the previous
-answer arrived). Measured in the same run:
+answer arrived), and the mixed load's ``/health`` probe from a thread of the benchmark itself.
+Measured in the same run:
 
 1. a bare FastAPI endpoint (``POST`` of the same customer JSON, constant answer): the yardstick;
 2. ``POST /predict`` with micro-batching (the service's defaults) and without it (window 0), with
@@ -16,10 +17,11 @@ answer arrived). Measured in the same run:
 3. ``POST /predict/batch`` with 1,000 customers, one connection (latency of one big call);
 4. mixed load (wrk only): 4 clients posting 1,000-row batches and 8 posting single customers at
    the same time, while a probe asks ``/health`` as a kubelet does (a new connection each time,
-   here every 100 ms instead of Kubernetes' default 10 s, to collect 100 answers); ``/health`` and
+   here every 100 ms instead of Kubernetes' default 10 s: 100 answers in a 10 s run, of which the
+   "p99" is the slowest); ``/health`` and
    ``/predict`` p99 at most 50 ms each, or a liveness probe with a 1 s timeout and the CRM's callers
    would suffer from the batch jobs. A second mixed run replaces the probe by a ``wrk`` client
-   that asks ``/health`` as fast as it is answered (about 4,000 times a second): not a probe but a
+   that asks ``/health`` as fast as it is answered (2,900-4,000 times a second here): not a probe but a
    load of its own, whose rows are shown for information, without a target.
 
 ``--model`` chooses what the service scores with. ``onnx`` (default) and ``sklearn`` train the
@@ -206,10 +208,14 @@ def run_probe(url: str, seconds: float, interval: float = PROBE_INTERVAL_S) -> L
     while time.perf_counter() < stop_at:
         started = time.perf_counter()
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-        connection.request("GET", parts.path)
-        response = connection.getresponse()
-        response.read()
-        connection.close()
+        try:
+            connection.request("GET", parts.path)
+            response = connection.getresponse()
+            response.read()
+        except OSError as error:
+            raise SystemExit(f"{url}: the probe got no answer during the mixed load ({error})") from None
+        finally:
+            connection.close()
         if response.status != 200:
             raise SystemExit(f"{url}: HTTP {response.status} during the mixed load")
         latencies.append(time.perf_counter() - started)

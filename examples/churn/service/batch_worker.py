@@ -30,7 +30,9 @@ worker, the server and a load generator compete) the kernel gives the server's s
 the CPU first and the batches what is left; on idle CPUs it changes nothing. In four pairs of
 mixed-load runs on the shared VM, nice 10 against 0 gave single ``/predict`` 502-672 against
 179-452 req/s and p50 10-13 against 14-35 ms, with p99 better in three pairs of four; batches
-lost throughput in two (3.2-3.7 against 8.1-12 req/s), to the other jobs on that machine.
+lost throughput in two (3.2-3.7 against 8.1-12 req/s), to the other jobs on that machine. (These
+runs asked ``/health`` with a closed-loop client, a load of its own; comparable with each other,
+not with lecture 4.2's figures, measured with a paced probe.)
 ``os.nice`` exists on Unix (Linux, macOS) and needs no privilege to lower a priority (also with
 every capability dropped, as in the Kubernetes manifests); on Windows there is none and the
 worker keeps the normal priority. On Linux the nice value belongs to a thread, and new threads
