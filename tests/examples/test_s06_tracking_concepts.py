@@ -48,7 +48,8 @@ def script(tmp_path_factory):
 def test_the_script_keeps_its_store_when_asked(script):
     _, code, lines, folder = script
     assert code == 0
-    assert lines[0].startswith("RUN ") and lines[-1] == f"kept: mlflow ui --backend-store-uri sqlite:///{folder}/mlflow.db"
+    assert lines[0].startswith("RUN ") and lines[-1] == (
+        f"kept: MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false mlflow ui --backend-store-uri sqlite:///{folder}/mlflow.db")
 
 
 def test_the_page_shows_the_real_output_of_step_1(tmp_path):

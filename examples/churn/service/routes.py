@@ -24,7 +24,8 @@ with 4 clients posting 1,000-row batches ``/health`` fell from 2,400 to 52 reque
 ``/predict`` calls saw p99 600 ms. The second one did everything a batch costs (size check,
 validation, scoring, log lines, serialisation) in a worker thread; the loop kept reading requests,
 but the batch's ~20 ms of Python held the GIL, which the loop wins back only every 5 ms (the
-switch interval) for each step of a request: mixed-load ``/predict`` p99 100 ms on a quiet VM.
+switch interval) for each step of a request: mixed-load ``/predict`` p99 100 ms on a quiet VM (with a
+closed-loop ``/health`` client, as below).
 Now the same work runs in a worker process (``churn.service.batch_worker``;
 ``CHURN_BATCH_WORKER=thread`` keeps the thread), and the server only reads the body, queues the
 log lines and sends the answer bytes. Measured back to back on the shared 2-CPU VM while other

@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         for seed, auc in compare_children(client, experiment, parent):
             print(f"  seed {seed}  roc_auc {auc:.4f}")
         if args.keep:
-            print(f"kept: mlflow ui --backend-store-uri {config.tracking.uri}")
+            print(f"kept: MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false mlflow ui --backend-store-uri {config.tracking.uri}")
     return 0
 
 
