@@ -18,11 +18,11 @@ Measured in the same run:
 4. mixed load (wrk only): 4 clients posting 1,000-row batches and 8 posting single customers at
    the same time, while a probe asks ``/health`` as a kubelet does (a new connection each time,
    here every 100 ms instead of Kubernetes' default 10 s: 100 answers in a 10 s run, of which the
-   "p99" is the slowest); ``/health`` and
-   ``/predict`` p99 at most 50 ms each, or a liveness probe with a 1 s timeout and the CRM's callers
-   would suffer from the batch jobs. A second mixed run replaces the probe by a ``wrk`` client
-   that asks ``/health`` as fast as it is answered (2,900-4,000 times a second here): not a probe but a
-   load of its own, whose rows are shown for information, without a target.
+   "p99" is the slowest); ``/health`` and ``/predict`` p99 at most 50 ms each, or a liveness probe
+   with a 1 s timeout and the CRM's callers would suffer from the batch jobs. A second mixed run
+   replaces the probe by a ``wrk`` client that asks ``/health`` as fast as it is answered
+   (2,900-4,000 times a second here): not a probe but a load of its own, whose rows are shown for
+   information, without a target.
 
 ``--model`` chooses what the service scores with. ``onnx`` (default) and ``sklearn`` train the
 default model (``churn.train``, default configuration, 10,000 generated rows, fixed seed) when the
@@ -152,6 +152,13 @@ class Load:
     tool: str
 
 
+def load_of(latencies: list[float], seconds: float, tool: str) -> Load:
+    """Throughput, p50 and p99 (in ms) of the request latencies (in s) a client measured over ``seconds``."""
+    ordered = sorted(latencies)
+    return Load(len(ordered) / seconds, ordered[len(ordered) // 2] * 1000, ordered[int(len(ordered) * 0.99)] * 1000,
+                tool)
+
+
 WRK_SCRIPT = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -220,9 +227,7 @@ def run_probe(url: str, seconds: float, interval: float = PROBE_INTERVAL_S) -> L
             raise SystemExit(f"{url}: HTTP {response.status} during the mixed load")
         latencies.append(time.perf_counter() - started)
         time.sleep(max(0.0, interval - (time.perf_counter() - started)))
-    latencies.sort()
-    return Load(len(latencies) / seconds, latencies[len(latencies) // 2] * 1000,
-                latencies[int(len(latencies) * 0.99)] * 1000, "probe")
+    return load_of(latencies, seconds, "probe")
 
 
 def run_mixed(base: str, one: bytes, batch: bytes, seconds: float, *, health: str = "probe") -> dict[str, Load]:
@@ -267,10 +272,7 @@ def run_python_load(url: str, body: bytes, connections: int, seconds: float) -> 
     stop_at = time.perf_counter() + seconds + 1.0
     with Pool(connections) as pool:
         per_client = pool.map(_python_client, [(url, body, stop_at)] * connections)
-    latencies = sorted(latency for client in per_client for latency in client)
-    elapsed = seconds + 1.0
-    return Load(len(latencies) / elapsed, latencies[len(latencies) // 2] * 1000,
-                latencies[int(len(latencies) * 0.99)] * 1000, "python (wrk not found)")
+    return load_of([latency for client in per_client for latency in client], seconds + 1.0, "python (wrk not found)")
 
 
 def drive(url: str, body: bytes, connections: int, seconds: float) -> Load:
