@@ -5,7 +5,7 @@ Registered by ``tests/conftest.py``. A test concerns lecture ``4.4`` when it is:
 - in ``tests/test_site_build.py``: the strict build of the site (the lecture's page and deck among
   it; caches make it a rebuild) and the checks of every page;
 - the browser test of the decks (``tests/test_browser_decks.py``), which then opens this lecture's
-  deck only, and the label-size tests on its page (``tests/test_browser_site.py``) and its deck;
+  deck only, and the label-size tests on its page (``tests/test_browser_site.py``, 1280 px and phone) and its deck;
 - in a file of ``tests/examples`` that names the lecture (``Lecture 4.4``, ``"4.4"``) or one of the
   files of ``examples/lectures/`` listed in its ``examples:`` front matter, or a run of one of
   those scripts (``tests/examples/test_lecture_scripts.py``).
@@ -28,7 +28,8 @@ OPTION = "lecture"
 SCRIPTS = pytest.StashKey[list[str]]()
 SITE_TESTS = ("tests/test_site_build.py", "tests/test_browser_decks.py::test_every_deck_fits_renders_and_has_notes",
               "tests/test_browser_decks.py::test_every_slide_diagram_has_labels_of_at_least_14_px",
-              "tests/test_browser_site.py::test_every_page_diagram_has_labels_of_at_least_12_px_at_1280")
+              "tests/test_browser_site.py::test_every_page_diagram_has_labels_of_at_least_12_px_at_1280",
+              "tests/test_browser_site.py::test_on_a_phone_diagrams_scroll_sideways_instead_of_shrinking")
 
 
 def add_option(parser: pytest.Parser) -> None:

@@ -1,7 +1,7 @@
-"""Every diagram a person can read on a phone: label sizes on a 390-px phone, a diagram that scrolls
-sideways instead of shrinking, and the full-screen view. The measure is tests/diagram_sizes.py; the
-1280-px page sizes are checked in tests/test_browser_site.py (one visit per page) and the slide
-sizes in tests/test_browser_decks.py (one visit per deck)."""
+"""A diagram opens full screen on a phone, larger, and Escape closes it. The measure is
+tests/diagram_sizes.py; the label sizes of every page at 1280 px and on a 390-px phone are checked in
+tests/test_browser_site.py (one visit per page) and the slide sizes in tests/test_browser_decks.py
+(one visit per deck)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from tests.conftest import page_url, site_pages
 from tests.diagram_sizes import (
     LABEL_SIZES,
     PAGE_DRAWN,
-    PHONE_MIN_PX,
     SHADOW_ROOTS,
 )
 
@@ -66,21 +65,6 @@ def phone(browser):
     tab.add_init_script(SHADOW_ROOTS)
     yield tab
     context.close()
-
-
-def test_on_a_phone_diagrams_scroll_sideways_instead_of_shrinking(phone, server, diagram_pages):
-    failures = []
-    for relative, diagrams in _measure_pages(phone, server, diagram_pages).items():
-        for diagram in diagrams:
-            where = f"{relative} diagram {diagram['index'] + 1} on a 390-px phone"
-            if diagram["px"] is None or diagram["px"] < PHONE_MIN_PX:
-                failures.append(f"{where}: labels drawn at {diagram['px']} px (smallest: {diagram['label']!r}); "
-                                f"the rule is at least {PHONE_MIN_PX} px, scrolling sideways if need be")
-            if diagram["scrolls"] and diagram["overflowX"] not in ("auto", "scroll"):
-                failures.append(f"{where}: the diagram is wider than its box but the box does not scroll")
-        if phone.evaluate("() => document.documentElement.scrollWidth > innerWidth + 1"):
-            failures.append(f"{relative}: the page itself scrolls sideways on a phone (only a diagram may)")
-    assert not failures, "\n".join(failures)
 
 
 def test_a_diagram_opens_full_screen_larger_and_escape_closes_it(phone, server, diagram_pages):

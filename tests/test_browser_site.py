@@ -1,7 +1,8 @@
 """Every page of the built site in real Chromium, each visited once (one 1280x720 tab, weights as of a
 first visit): diagrams render with labels of at least 12 px, nothing leaves 127.0.0.1, no console error,
-Mermaid loads only where a diagram is, and the page-weight budget holds. Then the same diagrams
-after Material's instant navigation."""
+Mermaid loads only where a diagram is, and the page-weight budget holds; the same tab then narrowed to
+a 390-px phone: labels of at least 10 px, a wide diagram scrolls sideways in its own box. Then the
+same diagrams after Material's instant navigation."""
 
 from __future__ import annotations
 
@@ -14,10 +15,16 @@ from coursekit.course import load_course
 from coursekit.weight import LECTURE_PAGE_BUDGET, PageWeight, measure
 from tests import lecture_tests
 from tests.conftest import page_url, site_pages, watched_tab
-from tests.diagram_sizes import FIX, LABEL_SIZES, PAGE_DRAWN, PAGE_MIN_PX, SHADOW_ROOTS
+from tests.diagram_sizes import FIX, LABEL_SIZES, PAGE_DRAWN, PAGE_MIN_PX, PHONE_MIN_PX, SHADOW_ROOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
 
+DESKTOP = {"width": 1280, "height": 720}
+# A phone's viewport. Narrowing the tab gives the same layout as loading the page in a 390x844 mobile
+# context (the pages declare width=device-width): on all 54 diagram pages the labels, the scroll boxes
+# and the page width measured the same both ways, and it saves a second page load per diagram page.
+PHONE = {"width": 390, "height": 844}
+PAGE_SCROLLS_SIDEWAYS = "() => document.documentElement.scrollWidth > innerWidth + 1"
 
 
 def _diagrams(site: Path, relative: str) -> int:
@@ -50,6 +57,8 @@ class Visit:
     errors: list[str]
     not_rendered: str | None
     labels: list[dict]
+    phone_labels: list[dict]
+    phone_page_scrolls: bool
 
 
 def _visit(tab, server: str, site: Path, relative: str) -> Visit:
@@ -58,9 +67,15 @@ def _visit(tab, server: str, site: Path, relative: str) -> Visit:
     diagrams = _diagrams(site, relative)
     weight = measure(tab, page_url(server, relative))
     not_rendered = _wait_for_diagrams(tab, diagrams, relative)
-    labels = tab.evaluate(LABEL_SIZES, "page") if diagrams and not not_rendered else []
+    labels, phone_labels, phone_page_scrolls = [], [], False
+    if diagrams and not not_rendered:
+        labels = tab.evaluate(LABEL_SIZES, "page")
+        tab.set_viewport_size(PHONE)
+        phone_labels = tab.evaluate(LABEL_SIZES, "page")
+        phone_page_scrolls = tab.evaluate(PAGE_SCROLLS_SIDEWAYS)
+        tab.set_viewport_size(DESKTOP)
     return Visit(relative, diagrams, weight, list(tab.requests), list(tab.outside), list(tab.errors), not_rendered,
-                 labels)
+                 labels, phone_labels, phone_page_scrolls)
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +156,24 @@ def test_every_page_diagram_has_labels_of_at_least_12_px_at_1280(visits):
                                 f"1280-px page: {FIX}")
         if len(visit.labels) != visit.diagrams and not visit.not_rendered:
             failures.append(f"{visit.relative}: {visit.diagrams} diagrams in the HTML, {len(visit.labels)} measured")
+    assert not failures, "\n".join(failures)
+
+
+def test_on_a_phone_diagrams_scroll_sideways_instead_of_shrinking(visits):
+    with_diagrams = [visit for visit in visits if visit.diagrams and not visit.not_rendered]
+    if not with_diagrams:
+        pytest.skip("no diagram on the pages visited")
+    failures = []
+    for visit in with_diagrams:
+        for diagram in visit.phone_labels:
+            where = f"{visit.relative} diagram {diagram['index'] + 1} on a 390-px phone"
+            if diagram["px"] is None or diagram["px"] < PHONE_MIN_PX:
+                failures.append(f"{where}: labels drawn at {diagram['px']} px (smallest: {diagram['label']!r}); "
+                                f"the rule is at least {PHONE_MIN_PX} px, scrolling sideways if need be")
+            if diagram["scrolls"] and diagram["overflowX"] not in ("auto", "scroll"):
+                failures.append(f"{where}: the diagram is wider than its box but the box does not scroll")
+        if visit.phone_page_scrolls:
+            failures.append(f"{visit.relative}: the page itself scrolls sideways on a phone (only a diagram may)")
     assert not failures, "\n".join(failures)
 
 
